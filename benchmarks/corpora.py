@@ -109,6 +109,8 @@ def load_extraction() -> Iterator[ExtractionPage]:
     for sha in sorted(truth):
         page = folder / "html" / f"{sha}.html.gz"
         yield ExtractionPage(
-            sha, gzip.decompress(page.read_bytes()), truth[sha].get("url", ""),
+            sha,
+            gzip.decompress(page.read_bytes()),
+            truth[sha].get("url", ""),
             truth[sha]["articleBody"],
         )

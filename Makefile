@@ -1,0 +1,78 @@
+# News archive: import scraped news, build with Pelican, index with Pagefind.
+# Pelican's own conventions (html, serve, publish, github, clean) plus site, test, import.
+
+PY ?= python3
+VENV ?= .venv
+BIN := $(VENV)/bin
+PYTHON := $(BIN)/python
+PELICAN := $(BIN)/pelican
+
+BASEDIR := $(CURDIR)
+INPUTDIR ?= $(BASEDIR)/content
+OUTPUTDIR ?= $(BASEDIR)/output
+CONFFILE ?= $(BASEDIR)/pelicanconf.py
+PUBLISHCONF ?= $(BASEDIR)/publishconf.py
+SAMPLES ?= $(BASEDIR)/samples
+REPORT ?= $(BASEDIR)/cache/import-report.jsonl
+HOST ?= 127.0.0.1
+PORT ?= 8000
+GITHUB_PAGES_BRANCH ?= gh-pages
+PYTEST_ARGS ?=
+
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv import html site serve publish github clean test lint golden
+
+help:
+	@echo "make serve    import the bundled samples, build the site + search index, serve http://$(HOST):$(PORT)"
+	@echo "make site     the same without serving"
+	@echo "make test     run the test suite"
+	@echo "make import   import SAMPLES (default: samples/) into INPUTDIR (default: content/)"
+	@echo "make html     build OUTPUTDIR from INPUTDIR with pelicanconf.py (Pagefind index included)"
+	@echo "make publish  build with publishconf.py (SITEURL=... absolute URLs)"
+	@echo "make github   publish to the $(GITHUB_PAGES_BRANCH) branch with ghp-import"
+	@echo "make clean    remove OUTPUTDIR"
+
+# The virtual environment, rebuilt when pyproject.toml changes.
+$(STAMP): pyproject.toml
+	$(PY) -m venv $(VENV)
+	$(BIN)/pip install --quiet --upgrade pip
+	$(BIN)/pip install --quiet -e '.[test]'
+	touch $@
+
+venv: $(STAMP)
+
+import: $(STAMP)
+	mkdir -p $(dir $(REPORT))
+	$(PYTHON) scripts/import_articles.py --content "$(INPUTDIR)" --report "$(REPORT)" "$(SAMPLES)"
+
+html: $(STAMP)
+	$(PELICAN) "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)"
+
+site: import html
+
+serve: site
+	$(PELICAN) --listen --bind $(HOST) --port $(PORT) -o "$(OUTPUTDIR)" -s "$(CONFFILE)"
+
+publish: $(STAMP)
+	$(PELICAN) "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(PUBLISHCONF)"
+
+github: publish
+	$(BIN)/pip install --quiet ghp-import
+	$(BIN)/ghp-import -m "Publish archive" -b $(GITHUB_PAGES_BRANCH) "$(OUTPUTDIR)"
+	git push origin $(GITHUB_PAGES_BRANCH)
+
+clean:
+	rm -rf "$(OUTPUTDIR)"
+
+test: $(STAMP)
+	$(BIN)/pytest $(PYTEST_ARGS)
+
+lint: $(STAMP)
+	$(BIN)/ruff check .
+
+# Regenerate the importer's golden files (tests/golden) and content/ from samples/; review the diff.
+golden: $(STAMP)
+	UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_importer.py -k golden
+	rm -rf content/articles
+	$(MAKE) import

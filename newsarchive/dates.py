@@ -1,0 +1,50 @@
+"""Recognise and parse the date lines scraped pages carry ("Tue Apr 11 2017", "11 April 2017")."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+
+from dateutil import parser as dateparser
+
+# A date line is short and made only of date words: weekday/month names, numbers,
+# separators, an optional time and zone. Anything else ("Reuters reported on ...")
+# is prose, not a date line.
+_DATE_WORDS = (
+    r"(?:mon|tue|wed|thu|fri|sat|sun)[a-z]*\.?|"
+    r"(?:jan|feb|mar|apr|may|jun|jul|aug|sep|sept|oct|nov|dec)[a-z]*\.?|"
+    r"am|pm|a\.m\.|p\.m\.|utc|gmt|[a-z]{2,4}t|updated|published|posted|on|at|of|the|"
+    r"\d{1,4}(?:st|nd|rd|th)?|t\d|z"
+)
+_DATE_LINE = re.compile(rf"^(?:(?:{_DATE_WORDS})[\s,./:+\-–|]*)+$", re.IGNORECASE)
+_YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2\d\d\d)(?!\d)")
+_LABEL = re.compile(r"^(?:updated|published|posted)\s*:?\s*", re.IGNORECASE)
+
+MAX_DATE_LINE = 60
+
+
+def parse_date_line(line: str) -> dt.datetime | None:
+    """The datetime a standalone date line names, or None when the line is not one.
+
+    Accepts the common written forms: ``Tue Apr 11 2017``, ``April 11, 2017``,
+    ``11 April 2017``, ``2017-04-11``, ``2017-04-11T09:30:00Z``, ``11/04/2017``
+    (day first, as most agencies outside the US write it; ISO order always wins),
+    with an optional time. A line must carry a four-digit year.
+    """
+    text = line.strip()
+    if not text or len(text) > MAX_DATE_LINE or not _YEAR.search(text):
+        return None
+    if not _DATE_LINE.match(text):
+        return None
+    text = _LABEL.sub("", text)
+    try:
+        return dateparser.parse(text, dayfirst=not re.match(r"^\d{4}", text))
+    except (ValueError, OverflowError):
+        return None
+
+
+def iso_date(value: dt.datetime) -> str:
+    """ISO 8601 for the Date field: a bare date when the time is midnight and no zone is known."""
+    if value.tzinfo is None and value.time() == dt.time(0, 0):
+        return value.date().isoformat()
+    return value.isoformat(timespec="seconds" if value.second else "minutes")

@@ -1,0 +1,58 @@
+"""Input format detection by content (magic bytes and structure), not only by file name."""
+
+from __future__ import annotations
+
+import zlib
+from collections.abc import Callable
+from pathlib import Path
+
+from newsarchive.article import Article
+from newsarchive.errors import InputRejected
+from newsarchive.readers.textdump import read_textdump
+
+Reader = Callable[..., Article]
+
+MAX_INPUT_BYTES = 64 * 1024 * 1024
+_BINARY_MAGIC = {
+    b"\xff\xd8\xff": "a JPEG image",
+    b"\x89PNG": "a PNG image",
+    b"GIF8": "a GIF image",
+    b"%PDF": "a PDF document",
+    b"PK\x03\x04": "a ZIP archive",
+}
+
+
+def _sniff_binary(head: bytes) -> str:
+    for magic, what in _BINARY_MAGIC.items():
+        if head.startswith(magic):
+            return what
+    if head[:4] == b"RIFF" and head[8:12] == b"WEBP":
+        return "a WebP image"
+    return ""
+
+
+def gunzip(data: bytes, limit: int = MAX_INPUT_BYTES) -> bytes:
+    """Decompress gzip data, refusing truncated streams and anything over ``limit``."""
+    inflater = zlib.decompressobj(wbits=31)
+    try:
+        out = inflater.decompress(data, limit + 1)
+    except zlib.error as exc:
+        raise InputRejected(f"corrupt gzip data ({exc})") from exc
+    if len(out) > limit:
+        raise InputRejected(f"decompresses to more than {limit // 2**20} MiB")
+    if not inflater.eof:
+        raise InputRejected("truncated gzip file (the compressed stream ends early)")
+    return out
+
+
+def detect(path: Path, data: bytes) -> tuple[Reader, bytes]:
+    """The reader for these bytes and the bytes it should read (gunzipped when needed)."""
+    if data[:2] == b"\x1f\x8b":
+        return detect(path.with_suffix(""), gunzip(data))
+    what = _sniff_binary(data[:16])
+    if what:
+        raise InputRejected(f"{what}, not a supported story format (text dumps are)")
+    return read_textdump, data
+
+
+__all__ = ["MAX_INPUT_BYTES", "Reader", "detect", "gunzip"]

@@ -1,0 +1,1 @@
+"""One reader per input format; each turns raw bytes into an Article or raises InputRejected."""

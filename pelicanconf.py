@@ -1,0 +1,75 @@
+"""Pelican settings for the news archive (development build: relative URLs, no SITEURL)."""
+
+AUTHOR = "News Archive"
+SITENAME = "News Archive"
+SITESUBTITLE = "A permanent, searchable archive of scraped news"
+SITEURL = ""
+RELATIVE_URLS = True
+
+PATH = "content"
+ARTICLE_PATHS = ["articles"]
+PAGE_PATHS = ["pages"]
+STATIC_PATHS = ["images"]
+THEME = "theme"
+PLUGIN_PATHS = ["plugins"]
+PLUGINS = ["story_neighbours", "pagefind_index"]
+
+TIMEZONE = "UTC"
+DEFAULT_LANG = "en"
+DEFAULT_DATE_FORMAT = "%-d %B %Y"
+DEFAULT_CATEGORY = "news"
+# Two stories may share a slug on different days; they are not translations of each other.
+ARTICLE_TRANSLATION_ID = None
+PAGE_TRANSLATION_ID = None
+
+# Permanent URLs: from the story's date and slug only (DESIGN.md contract 3).
+ARTICLE_URL = "{date:%Y}/{date:%m}/{date:%d}/{slug}/"
+ARTICLE_SAVE_AS = ARTICLE_URL + "index.html"
+PAGE_URL = "{slug}/"
+PAGE_SAVE_AS = "{slug}/index.html"
+YEAR_ARCHIVE_URL = "{date:%Y}/"
+YEAR_ARCHIVE_SAVE_AS = "{date:%Y}/index.html"
+MONTH_ARCHIVE_URL = "{date:%Y}/{date:%m}/"
+MONTH_ARCHIVE_SAVE_AS = "{date:%Y}/{date:%m}/index.html"
+DAY_ARCHIVE_URL = "{date:%Y}/{date:%m}/{date:%d}/"
+DAY_ARCHIVE_SAVE_AS = "{date:%Y}/{date:%m}/{date:%d}/index.html"
+ARCHIVES_URL = "archives/"
+ARCHIVES_SAVE_AS = "archives/index.html"
+SEARCH_URL = "search/"
+SEARCH_SAVE_AS = "search/index.html"
+DIRECT_TEMPLATES = ["index", "archives", "search"]
+
+# Pelican's category/tag/author pages are not how this archive is browsed.
+CATEGORY_SAVE_AS = CATEGORIES_SAVE_AS = ""
+TAG_SAVE_AS = TAGS_SAVE_AS = ""
+AUTHOR_SAVE_AS = AUTHORS_SAVE_AS = ""
+
+DEFAULT_PAGINATION = 20
+PAGINATED_TEMPLATES = {"index": None, "period_archives": 50}
+PAGINATION_PATTERNS = (
+    (1, "{url}", "{save_as}"),
+    (2, "{base_name}/page/{number}/", "{base_name}/page/{number}/index.html"),
+)
+
+# Feeds need absolute links; the development server is where the dev build lives.
+FEED_DOMAIN = "http://127.0.0.1:8000"
+FEED_ALL_ATOM = "feeds/all.atom.xml"
+FEED_ALL_RSS = None
+CATEGORY_FEED_ATOM = None
+AUTHOR_FEED_ATOM = None
+AUTHOR_FEED_RSS = None
+TRANSLATION_FEED_ATOM = None
+
+# Scraped text is plain text: metadata is never rendered as Markdown (FORMATTED_FIELDS empty),
+# templates autoescape everything, and Markdown runs with only the extensions content needs
+# (no attr_list/md_in_html, which would let text set HTML attributes).
+FORMATTED_FIELDS: list[str] = []
+MARKDOWN = {
+    "extension_configs": {"markdown.extensions.meta": {}},
+    "output_format": "html5",
+}
+JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+
+# Search: Pagefind runs over the output when the build ends (plugins/pagefind_index).
+PAGEFIND_ENABLED = True
+PAGEFIND_ARGS: list[str] = []

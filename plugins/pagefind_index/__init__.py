@@ -1,0 +1,3 @@
+from .pagefind_index import PagefindError, register
+
+__all__ = ["PagefindError", "register"]

@@ -1,0 +1,3 @@
+from .story_neighbours import register
+
+__all__ = ["register"]

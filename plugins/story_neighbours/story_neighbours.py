@@ -1,0 +1,24 @@
+"""Previous/next story in time on every article page (``article.prev_article``/``next_article``).
+
+One sort of the archive, then one pass: linear after the sort, whatever the archive's size.
+"""
+
+from __future__ import annotations
+
+from pelican import signals
+
+
+def chronological(articles: list) -> list:
+    """Oldest first; ties broken by slug so the order never depends on reading order."""
+    return sorted(articles, key=lambda a: (a.date, a.slug))
+
+
+def link_neighbours(generator) -> None:
+    ordered = chronological(generator.articles)
+    for i, article in enumerate(ordered):
+        article.prev_article = ordered[i - 1] if i > 0 else None
+        article.next_article = ordered[i + 1] if i + 1 < len(ordered) else None
+
+
+def register() -> None:
+    signals.article_generator_finalized.connect(link_neighbours)

@@ -1,0 +1,52 @@
+#!/usr/bin/env python3
+"""Import scraped articles into Pelican Markdown content.
+
+Usage: python scripts/import_articles.py [--content DIR] [--report FILE] INPUT...
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
+
+from newsarchive.importer import STATUSES, Options, run
+
+
+def parse_args(argv: list[str] | None = None) -> Options:
+    parser = argparse.ArgumentParser(
+        prog="import_articles.py",
+        description="Import scraped articles (text dumps; files and folders, recursively) "
+        "into Pelican Markdown content, one file per story, and write a JSON Lines report "
+        "with one record per input item.",
+    )
+    parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="files or folders")
+    parser.add_argument(
+        "--content", type=Path, default=Path("content"), help="content folder (default: content/)"
+    )
+    parser.add_argument(
+        "--report",
+        type=Path,
+        default=Path("import-report.jsonl"),
+        help="JSON Lines report to write (default: import-report.jsonl)",
+    )
+    parser.add_argument(
+        "--strict", action="store_true", help="exit with status 1 when any input is rejected"
+    )
+    args = parser.parse_args(argv)
+    return Options(args.content, tuple(args.inputs), args.report, sys.stderr.isatty()), args.strict
+
+
+def main(argv: list[str] | None = None) -> int:
+    logging.basicConfig(level=logging.WARNING, format="%(message)s")
+    options, strict = parse_args(argv)
+    counts = run(options)
+    print(" / ".join(f"{counts[s]} {s}" for s in STATUSES), f"(report: {options.report_path})")
+    return 1 if strict and counts["rejected"] else 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,64 @@
+"""Shared fixtures: paths, the shared folder (optional), and a real Pelican build."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parent.parent
+FIXTURES = ROOT / "tests" / "fixtures"
+GOLDEN = ROOT / "tests" / "golden"
+SHARED = Path(os.environ.get("NEWSARCHIVE_SHARED", ROOT.parent / "shared"))
+BIN = Path(sys.executable).parent
+
+sys.path.insert(0, str(ROOT))
+
+
+def shared_file(*parts: str) -> Path:
+    """A file from ../shared, or skip the test when the shared folder is not on this machine."""
+    path = SHARED.joinpath(*parts)
+    if not path.exists():
+        pytest.skip(f"{path} not present (../shared is optional)")
+    return path
+
+
+def run_import(content: Path, report: Path, *inputs: Path, check: bool = True) -> list[dict]:
+    """Run the import command as users do and return the report records."""
+    command = [
+        sys.executable,
+        str(ROOT / "scripts" / "import_articles.py"),
+        "--content",
+        str(content),
+        "--report",
+        str(report),
+        *map(str, inputs),
+    ]
+    subprocess.run(command, check=check, capture_output=True, text=True)
+    return [json.loads(line) for line in report.read_text(encoding="utf-8").splitlines()]
+
+
+def build_site(
+    content: Path, output: Path, settings: Path = ROOT / "pelicanconf.py"
+) -> subprocess.CompletedProcess:
+    """Build with the real Pelican CLI (and so the real Pagefind binary through the plugin)."""
+    return subprocess.run(
+        [str(BIN / "pelican"), str(content), "-o", str(output), "-s", str(settings)],
+        check=True,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+    )
+
+
+@pytest.fixture(scope="session")
+def sample_site(tmp_path_factory) -> Path:
+    """The project's own fixtures imported and built once per test session."""
+    base = tmp_path_factory.mktemp("site")
+    run_import(base / "content", base / "report.jsonl", FIXTURES / "text")
+    build_site(base / "content", base / "output")
+    return base

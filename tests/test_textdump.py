@@ -1,0 +1,100 @@
+"""The text-dump reader on the project's own fixtures."""
+
+from __future__ import annotations
+
+import datetime as dt
+
+import pytest
+
+from newsarchive.article import BlockKind
+from newsarchive.errors import InputRejected
+from newsarchive.readers.textdump import LineKind, classify, is_subheading, read_textdump, unwrap
+from tests.conftest import FIXTURES
+
+
+def read(name: str):
+    return read_textdump((FIXTURES / "text" / name).read_bytes(), origin=name)
+
+
+def test_headline_byline_dateline_and_end_block():
+    story = read("harbour-bridge-vote.txt")
+    assert story.title == "Harbour bridge plan wins council vote after six-hour debate"
+    assert not story.title_derived
+    assert story.authors == ("Mara Lindqvist",)
+    assert story.dateline == "GOTHENBURG, Sweden"
+    assert story.source == "Reuters"
+    assert story.date == dt.datetime(2018, 3, 14)
+    assert story.photos[0].credit == "REUTERS/Anna Berg"
+    assert story.photos[0].caption.startswith("Commuters cross the old harbour bridge")
+
+
+def test_subheading_becomes_heading_in_place():
+    story = read("harbour-bridge-vote.txt")
+    kinds = [b.kind for b in story.body]
+    assert kinds.count(BlockKind.HEADING) == 1
+    heading = story.body[kinds.index(BlockKind.HEADING)]
+    assert heading.text == "We heard every side"
+    assert kinds.index(BlockKind.HEADING) == 3  # after three paragraphs, as written
+
+
+def test_teasers_are_dropped_and_counted():
+    story = read("harbour-bridge-vote.txt")
+    assert story.dropped == {"teasers": 3}
+    assert "cardamom" not in story.text and "Ferry timetable" not in story.text
+
+
+def test_cp1252_crlf_without_headline_derives_one():
+    story = read("ecuador-rate-cp1252.txt")
+    assert "Ecuador’s central bank" in story.text  # 0x92 decoded as a right single quote
+    assert "\r" not in story.text
+    assert story.title_derived
+    assert story.title == "Ecuador’s central bank kept its benchmark rate unchanged on Thursday"
+    assert story.source == "AFP"
+    assert story.date == dt.datetime(2017, 7, 6)
+
+
+def test_missing_date_is_rejected_with_reason():
+    with pytest.raises(InputRejected, match="no date line"):
+        read("no-date.txt")
+
+
+@pytest.mark.parametrize(
+    "data, reason",
+    [
+        (b"", "empty"),
+        (b"Home\nWorld\nSport\nReuters\n2019-01-01\n", "no story text|too short"),
+        (b"a\x00b\x00c\x00", "NUL"),
+    ],
+)
+def test_rejections(data, reason):
+    with pytest.raises(InputRejected, match=reason):
+        read_textdump(data)
+
+
+@pytest.mark.parametrize(
+    "line, kind",
+    [
+        ("Reuters", LineKind.AGENCY),
+        ("(AFP)", LineKind.AGENCY),
+        ("Tue Apr 11 2017", LineKind.DATE),
+        ("11 April 2017", LineKind.DATE),
+        ("A crowd gathers in the square on Monday. AFP PHOTO / Jean Dupont", LineKind.CAPTION),
+        ("The bank raised rates in April 2017 for the first time.", LineKind.TEXT),
+    ],
+)
+def test_line_classes(line, kind):
+    assert classify(line) is kind
+
+
+def test_subheading_rule():
+    assert is_subheading('"CRIMES AGAINST THE STATE"')
+    assert is_subheading("Markets react")
+    assert not is_subheading("The minister resigned.")
+    assert not is_subheading('"We will win," he said.')
+
+
+def test_unwrap_joins_hard_wrapped_lines():
+    lines = ["The council met late on", "the first Monday of May.", "Next paragraph."]
+    assert unwrap(lines) == ["The council met late on the first Monday of May.", "Next paragraph."]
+    # A short line without a full stop followed by a capitalised line is a crosshead, kept apart.
+    assert unwrap(["Markets react", "Shares fell."]) == ["Markets react", "Shares fell."]
