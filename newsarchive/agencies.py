@@ -86,7 +86,20 @@ def split_credit(line: str) -> Caption | None:
         return None
     caption = line[: match.start()].strip().rstrip("(").strip()
     credit = match.group("credit").strip().rstrip(".")
+    if not _plausible(caption, credit):
+        return None
     return Caption(caption, credit)
+
+
+def _plausible(caption: str, credit: str) -> bool:
+    """A credit names an agency or photo service, or follows a finished sentence and names
+    at most a few words ("HIV/AIDS programmes in the region" is prose, not a credit)."""
+    who = re.split(r"[/:]", credit, maxsplit=1)[-1]
+    if len(who.split()) > 5:
+        return False
+    if credit_agency(credit) or re.search(r"\b(?:images|photos?|pictures)\b", credit, re.I):
+        return True
+    return not caption or bool(re.search(r"[.!?)\"”’]$", caption))
 
 
 def credit_agency(credit: str) -> str:

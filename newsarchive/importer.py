@@ -12,6 +12,7 @@ import hashlib
 import json
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
@@ -102,8 +103,13 @@ def _key_from_meta(meta: dict[str, str]) -> str:
     )
 
 
+# A folder's own documentation is not scraped material (a file named explicitly still is).
+_FOLDER_DOCS = re.compile(r"^(readme|license|licence|changelog|notice)(\.[a-z]+)?$", re.I)
+
+
 def iter_inputs(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named, and files under folders named (recursively, sorted, hidden ones skipped)."""
+    """Files named, and files under folders named: recursively, sorted, skipping hidden
+    files and the folder's own README/LICENSE files."""
     for path in paths:
         if not path.is_dir():
             yield path
@@ -111,7 +117,7 @@ def iter_inputs(paths: Iterable[Path]) -> Iterator[Path]:
         for root, dirs, files in os.walk(path):
             dirs[:] = sorted(d for d in dirs if not d.startswith("."))
             for name in sorted(files):
-                if not name.startswith("."):
+                if not name.startswith(".") and not _FOLDER_DOCS.match(name):
                     yield Path(root, name)
 
 

@@ -81,9 +81,10 @@ def subheading_text(line: str) -> str:
 
 
 _BYLINE = re.compile(r"^by\s+(?P<names>[^\d]{3,80})$", re.IGNORECASE)
+_MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 # "LUCCA, Italy (Reuters) -", "SALVADOR, Feb 26 -", "WASHINGTON (AP) —"
 DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Z .'’-]{1,40}(?:,\s*[A-Z][\w .'’-]{1,30}?)?)"
+    r"^(?P<place>[A-Z][A-Z .'’-]{1,40}(?:,\s*(?!" + _MONTH + r"\.?\s+\d)[A-Z][\w .'’-]{1,30}?)?)"
     r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?"
     r"\s*(?:\((?P<agency>[^)]{2,30})\))?\s*[-–—]+\s+"
 )
@@ -108,7 +109,8 @@ def _take_header(lines: list[str], parts: _Parts) -> list[str]:
     if (
         len(rest) > 2
         and len(first) <= HEADLINE_MAX
-        and not first.endswith(".")
+        and not ends_sentence(first)
+        and not DATELINE.match(first)
         and classify(first) is LineKind.TEXT
         and not _BYLINE.match(first)
     ):
