@@ -19,6 +19,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsarchive.article import Article
+from newsarchive.classify import Labels, classify
 from newsarchive.content import (
     atomic_write,
     fingerprint,
@@ -60,6 +61,7 @@ class ReportRecord:
     source: str = ""
     topics: tuple[dict[str, str], ...] = ()
     countries: tuple[str, ...] = ()
+    country_mentions: tuple[dict[str, object], ...] = ()
     dropped: dict[str, int] = field(default_factory=dict)
 
     def to_json(self) -> str:
@@ -146,7 +148,7 @@ def _unique_slug(article: Article, key: str, index: ContentIndex) -> str:
 
 
 def _record(
-    path: Path, article: Article, status: str, output: Path, reason: str = ""
+    path: Path, article: Article, labels: Labels, status: str, output: Path, reason: str = ""
 ) -> ReportRecord:
     return ReportRecord(
         input=str(path),
@@ -157,12 +159,14 @@ def _record(
         title=article.title,
         date=iso_date(article.date),
         source=article.source,
+        topics=tuple(labels.report_topics()),
         countries=article.countries,
+        country_mentions=tuple(labels.report_mentions()),
         dropped=dict(article.dropped),
     )
 
 
-def store(path: Path, article: Article, index: ContentIndex) -> ReportRecord:
+def store(path: Path, article: Article, labels: Labels, index: ContentIndex) -> ReportRecord:
     """Write one story into the content folder unless it is already there."""
     key = story_key(article)
     fprint = fingerprint(article)
@@ -171,7 +175,7 @@ def store(path: Path, article: Article, index: ContentIndex) -> ReportRecord:
     if kept is not None and (existing is None or existing == kept):
         meta = read_header(kept)
         if meta.get("scraped_sha256") != article.scraped_sha256:
-            return _record(path, article, "duplicate", kept, f"same story text as {kept}")
+            return _record(path, article, labels, "duplicate", kept, f"same story text as {kept}")
     if existing is not None:
         slug = read_header(existing).get("slug", existing.stem)
         target = existing
@@ -180,16 +184,16 @@ def store(path: Path, article: Article, index: ContentIndex) -> ReportRecord:
         target = index.root / relative_path(article, slug)
     text = render(article, slug)
     if target.exists() and target.read_text(encoding="utf-8") == text:
-        return _record(path, article, "unchanged", target)
+        return _record(path, article, labels, "unchanged", target)
     status = "updated" if target.exists() else "imported"
     atomic_write(target, text)
     index.add(target, slug, key, fprint)
-    return _record(path, article, status, target)
+    return _record(path, article, labels, status, target)
 
 
 def import_one(path: Path, index: ContentIndex) -> ReportRecord:
     try:
-        return store(path, read_input(path), index)
+        return store(path, *classify(read_input(path)), index)
     except InputRejected as exc:
         return ReportRecord(input=str(path), status="rejected", reason=exc.reason)
     except OSError as exc:
