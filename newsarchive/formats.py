@@ -8,6 +8,7 @@ from pathlib import Path
 
 from newsarchive.article import Article
 from newsarchive.errors import InputRejected
+from newsarchive.readers.html import looks_like_html, read_html
 from newsarchive.readers.textdump import read_textdump
 
 Reader = Callable[..., Article]
@@ -51,7 +52,9 @@ def detect(path: Path, data: bytes) -> tuple[Reader, bytes]:
         return detect(path.with_suffix(""), gunzip(data))
     what = _sniff_binary(data[:16])
     if what:
-        raise InputRejected(f"{what}, not a supported story format (text dumps are)")
+        raise InputRejected(f"{what}, not a supported story format")
+    if looks_like_html(data):
+        return read_html, data
     return read_textdump, data
 
 
