@@ -74,5 +74,5 @@ lint: $(STAMP)
 # Regenerate the importer's golden files (tests/golden) and content/ from samples/; review the diff.
 golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_importer.py -k golden
-	rm -rf content/articles
+	rm -rf content/articles content/images
 	$(MAKE) import
