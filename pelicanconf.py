@@ -12,7 +12,7 @@ PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images"]
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["story_neighbours", "pagefind_index"]
+PLUGINS = ["story_neighbours", "taxonomies", "pagefind_index"]
 
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"

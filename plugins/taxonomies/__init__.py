@@ -1,0 +1,3 @@
+from .taxonomies import TaxonomyError, register
+
+__all__ = ["TaxonomyError", "register"]
