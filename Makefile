@@ -18,10 +18,12 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 GITHUB_PAGES_BRANCH ?= gh-pages
 PYTEST_ARGS ?=
+OFFLINEDIR ?= $(BASEDIR)/offline-output
+BAG ?= $(BASEDIR)/offline-bag
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv import html site serve publish github clean test lint golden
+.PHONY: help venv import html site serve publish github clean test lint golden offline bag verify
 
 help:
 	@echo "make serve    import the bundled samples, build the site + search index, serve http://$(HOST):$(PORT)"
@@ -32,6 +34,9 @@ help:
 	@echo "make publish  build with publishconf.py (SITEURL=... absolute URLs)"
 	@echo "make github   publish to the $(GITHUB_PAGES_BRANCH) branch with ghp-import"
 	@echo "make clean    remove OUTPUTDIR"
+	@echo "make offline  build the offline edition (works from disk, search included) into OFFLINEDIR"
+	@echo "make bag      package the offline edition as a BagIt bag (BAG) and BAG.zip"
+	@echo "make verify   validate BAG=path (folder or zip), naming every missing or altered file"
 
 # The virtual environment, rebuilt when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -76,3 +81,13 @@ golden: $(STAMP)
 	UPDATE_GOLDEN=1 $(BIN)/pytest -q tests/test_importer.py -k golden
 	rm -rf content/articles content/images
 	$(MAKE) import
+
+# Offline edition: relative links to real files, search that runs from file://, fixity.
+offline: $(STAMP)
+	$(PYTHON) scripts/make_offline.py --content "$(INPUTDIR)" --output "$(OFFLINEDIR)"
+
+bag: offline
+	$(PYTHON) scripts/bag.py make --src "$(OFFLINEDIR)" --bag "$(BAG)" --zip "$(BAG).zip"
+
+verify: $(STAMP)
+	$(PYTHON) scripts/bag.py verify "$(BAG)"

@@ -73,3 +73,19 @@ JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": T
 # Search: Pagefind runs over the output when the build ends (plugins/pagefind_index).
 PAGEFIND_ENABLED = True
 PAGEFIND_ARGS: list[str] = []
+
+# Reader pages (plugins/photos, plugins/site_extras): responsive photo variants (cached by
+# content hash in PHOTOS_CACHE), a photo index and photo pages, JSON-LD/OpenGraph helpers,
+# calendar year archives, 404 page, sitemap.xml (split at SITEMAP_MAX_URLS) and robots.txt.
+PLUGINS += ["photos", "site_extras"]
+PHOTOS_WIDTHS = (320, 640, 1024, 1600)
+PHOTOS_QUALITY = 80
+PHOTOS_CACHE = "cache/images"
+SITEMAP_MAX_URLS = 50_000
+# The Content Security Policy, as a <meta> in every page (theme/templates/base.html); send the
+# same policy as a header where the host allows it (plus frame-ancestors, which <meta> ignores).
+CONTENT_SECURITY_POLICY = (
+    "default-src 'self'; script-src 'self' 'wasm-unsafe-eval'; style-src 'self'; "
+    "img-src 'self' data:; font-src 'self'; connect-src 'self'; worker-src 'self'; "
+    "object-src 'none'; base-uri 'none'; form-action 'self'"
+)

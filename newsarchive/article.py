@@ -29,6 +29,8 @@ class Photo:
     image: str = ""  # path relative to the content folder, "" when only the caption is known
     width: int = 0
     height: int = 0
+    date: str = ""  # when the picture was taken (ISO 8601), from IPTC/XMP, "" when unknown
+    places: tuple[str, ...] = ()  # city, country names from IPTC/XMP, for the classifiers
 
 
 @dataclass(frozen=True, slots=True)
@@ -54,6 +56,9 @@ class Article:
     countries: tuple[str, ...] = ()  # ISO 3166-1 alpha-2, most salient first
     photos: tuple[Photo, ...] = ()
     scraped_sha256: str = ""
+    kind: str = ""  # "" for a story, "photo" for a picture imported on its own
+    # Input fields no mapping knew (JSON records), named in the report rather than lost.
+    extra_fields: tuple[str, ...] = field(default=(), hash=False, compare=False)
     # What the reader dropped on purpose (e.g. {"teasers": 20}), for the report.
     dropped: dict[str, int] = field(default_factory=dict, hash=False, compare=False)
 

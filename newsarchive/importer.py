@@ -1,42 +1,62 @@
-"""The import stage, wired: find inputs → read → write content → report.
+"""The import stage, wired: inputs → units → (workers) read + classify → store → report.
 
-Each input item is handled on its own: a bad one becomes a ``rejected`` report line
-with its reason, and the batch goes on. Content files are written atomically, and
-the report is written to a temporary file renamed into place when the run ends.
+Each input item is handled on its own: a bad one becomes a ``rejected`` report line with its
+reason, and the batch goes on. Work is streamed: units are read lazily from the inputs
+(:mod:`newsarchive.units`), handed to worker processes in bounded batches (reading and
+classifying use every core), and their outcomes come back in input order, so the parent's index
+lookups and writes, and therefore the content produced, do not depend on timing. Photo items
+are set aside (spooled to a temporary file) until every story is stored, so a picture can join
+the story whose caption it carries whatever the input order. Content files are written
+atomically; report lines go to a temporary file renamed into place when the run ends.
+
+Statuses: ``imported``, ``updated`` (same story key: URL, or source + day + headline),
+``unchanged`` (byte-identical), ``duplicate`` (the same text, or a near-duplicate text by
+MinHash, is already in another file: ``output`` names it) and ``rejected``. Fields an editor
+changed by hand are kept on re-import (see :mod:`newsarchive.content`).
 """
 
 from __future__ import annotations
 
 import dataclasses
-import hashlib
 import json
 import logging
 import os
-import re
-from collections import Counter
+import pickle
+import tempfile
+from collections import Counter, deque
 from collections.abc import Iterable, Iterator
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
+from itertools import chain, islice
 from pathlib import Path
+from typing import IO
 
 from newsarchive.article import Article
-from newsarchive.classify import Labels, classify
+from newsarchive.classify import Labels
 from newsarchive.content import (
+    ATTACHED,
     atomic_write,
+    editor_values,
     fingerprint,
-    iter_content,
-    read_header,
+    photo_updates,
     relative_path,
     render,
+    split_file,
     story_key,
+    with_fields,
 )
 from newsarchive.dates import iso_date
-from newsarchive.errors import InputRejected
-from newsarchive.formats import MAX_INPUT_BYTES, detect
+from newsarchive.images import write_image
+from newsarchive.index import ContentIndex, key_id
 from newsarchive.text import headline_from_lead, slugify
+from newsarchive.units import Unit, iter_units
+from newsarchive.work import Outcome, caption_key, process, process_batch
 
 log = logging.getLogger(__name__)
 
 STATUSES = ("imported", "updated", "unchanged", "duplicate", "rejected")
+BATCH = 8  # units per task sent to a worker
+SERIAL_BELOW = 64  # fewer units than this: no worker processes (starting them costs more)
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,6 +65,7 @@ class Options:
     inputs: tuple[Path, ...]
     report_path: Path | None = None
     progress: bool = False
+    jobs: int = 0  # worker processes; 0: one per core
 
 
 @dataclass(frozen=True, slots=True)
@@ -63,78 +84,29 @@ class ReportRecord:
     countries: tuple[str, ...] = ()
     country_mentions: tuple[dict[str, object], ...] = ()
     dropped: dict[str, int] = field(default_factory=dict)
+    extra_fields: tuple[str, ...] = ()  # input fields no reader mapping knew (JSON records)
 
     def to_json(self) -> str:
-        record = dataclasses.asdict(self)
-        return json.dumps(record, ensure_ascii=False, sort_keys=False)
+        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=False)
 
 
-@dataclass(slots=True)
-class ContentIndex:
-    """What the content folder already holds, keyed the ways an import needs to look it up."""
-
-    root: Path
-    by_key: dict[str, Path] = field(default_factory=dict)
-    by_slug: dict[str, Path] = field(default_factory=dict)
-    by_fingerprint: dict[str, Path] = field(default_factory=dict)
-
-    @classmethod
-    def scan(cls, root: Path) -> ContentIndex:
-        index = cls(root)
-        for path in iter_content(root):
-            meta = read_header(path)
-            index.add(
-                path, meta.get("slug", path.stem), _key_from_meta(meta), meta.get("fingerprint", "")
-            )
-        return index
-
-    def add(self, path: Path, slug: str, key: str, fprint: str) -> None:
-        self.by_slug.setdefault(slug, path)
-        if key:
-            self.by_key.setdefault(key, path)
-        if fprint:
-            self.by_fingerprint.setdefault(fprint, path)
-
-
-def _key_from_meta(meta: dict[str, str]) -> str:
-    if meta.get("original_url"):
-        return meta["original_url"]
-    day = meta.get("date", "")[:10]
-    return "|".join(
-        (meta.get("source", "").lower(), day, " ".join(meta.get("title", "").split()).lower())
+def _record(label: str, article: Article, labels: Labels | None, status: str, output: Path,
+            reason: str = "") -> ReportRecord:
+    return ReportRecord(
+        input=label,
+        status=status,
+        reason=reason,
+        output=str(output),
+        url=article.url,
+        title=article.title,
+        date=iso_date(article.date),
+        source=article.source,
+        topics=tuple(labels.report_topics()) if labels else (),
+        countries=article.countries,
+        country_mentions=tuple(labels.report_mentions()) if labels else (),
+        dropped=dict(article.dropped),
+        extra_fields=article.extra_fields,
     )
-
-
-# A folder's own documentation is not scraped material (a file named explicitly still is).
-_FOLDER_DOCS = re.compile(r"^(readme|license|licence|changelog|notice)(\.[a-z]+)?$", re.I)
-
-
-def iter_inputs(paths: Iterable[Path]) -> Iterator[Path]:
-    """Files named, and files under folders named: recursively, sorted, skipping hidden
-    files and the folder's own README/LICENSE files."""
-    for path in paths:
-        if not path.is_dir():
-            yield path
-            continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            for name in sorted(files):
-                if not name.startswith(".") and not _FOLDER_DOCS.match(name):
-                    yield Path(root, name)
-
-
-def read_input(path: Path) -> Article:
-    if not path.exists():
-        raise InputRejected("no such file")
-    size = path.stat().st_size
-    if size == 0:
-        raise InputRejected("empty file (0 bytes)")
-    if size > MAX_INPUT_BYTES:
-        raise InputRejected(f"file too large ({size} bytes; the limit is {MAX_INPUT_BYTES})")
-    data = path.read_bytes()
-    reader, payload = detect(path, data)
-    article = reader(payload, origin=str(path))
-    return dataclasses.replace(article, scraped_sha256=hashlib.sha256(data).hexdigest())
 
 
 def _unique_slug(article: Article, key: str, index: ContentIndex) -> str:
@@ -144,62 +116,136 @@ def _unique_slug(article: Article, key: str, index: ContentIndex) -> str:
     if base not in index.by_slug:
         return base
     # Stable, not a counter: the suffix depends only on the story itself.
-    return f"{base}-{hashlib.sha256(key.encode()).hexdigest()[:6]}"
+    return f"{base}-{key_id(key)[:6]}"
 
 
-def _record(
-    path: Path, article: Article, labels: Labels, status: str, output: Path, reason: str = ""
-) -> ReportRecord:
-    return ReportRecord(
-        input=str(path),
-        status=status,
-        reason=reason,
-        output=str(output),
-        url=article.url,
-        title=article.title,
-        date=iso_date(article.date),
-        source=article.source,
-        topics=tuple(labels.report_topics()),
-        countries=article.countries,
-        country_mentions=tuple(labels.report_mentions()),
-        dropped=dict(article.dropped),
-    )
+def _duplicate_of(outcome: Outcome, existing: Path | None, index: ContentIndex) -> Path | None:
+    """The file already holding this story's text (exactly, or nearly for a new story)."""
+    article = outcome.article
+    assert article is not None
+    kept = index.by_fingerprint.get(fingerprint(article))
+    if kept is None and existing is None and outcome.signature:
+        kept = index.near.find(outcome.signature)
+    if kept is None or (existing is not None and existing != kept):
+        return None
+    text = kept.read_text(encoding="utf-8")
+    same_input = split_file(text)[0].get("Scraped_Sha256") == article.scraped_sha256
+    return None if same_input else kept
 
 
-def store(path: Path, article: Article, labels: Labels, index: ContentIndex) -> ReportRecord:
+def store(outcome: Outcome, index: ContentIndex) -> ReportRecord:
     """Write one story into the content folder unless it is already there."""
+    article, label = outcome.article, outcome.label
+    assert article is not None
     key = story_key(article)
-    fprint = fingerprint(article)
-    existing = index.by_key.get(key)
-    kept = index.by_fingerprint.get(fprint)
-    if kept is not None and (existing is None or existing == kept):
-        meta = read_header(kept)
-        if meta.get("scraped_sha256") != article.scraped_sha256:
-            return _record(path, article, labels, "duplicate", kept, f"same story text as {kept}")
-    if existing is not None:
-        slug = read_header(existing).get("slug", existing.stem)
-        target = existing
+    existing = index.by_key.get(key_id(key))
+    kept = _duplicate_of(outcome, existing, index)
+    if kept is not None:
+        return _record(label, article, outcome.labels, "duplicate", kept,
+                       f"same story text as {kept}")
+    before = existing.read_text(encoding="utf-8") if existing else None
+    if existing is not None and before is not None:
+        fields = split_file(before)[0]
+        slug, target = fields.get("Slug", existing.stem), existing
+        keep = editor_values({k.lower(): v for k, v in fields.items()})
+        if any(p.image.startswith("images/") for p in article.photos):
+            keep = {k: v for k, v in keep.items() if k not in ATTACHED}
     else:
-        slug = _unique_slug(article, key, index)
+        slug, keep = _unique_slug(article, key, index), {}
         target = index.root / relative_path(article, slug)
-    text = render(article, slug)
-    if target.exists() and target.read_text(encoding="utf-8") == text:
-        return _record(path, article, labels, "unchanged", target)
-    status = "updated" if target.exists() else "imported"
-    atomic_write(target, text)
-    index.add(target, slug, key, fprint)
-    return _record(path, article, labels, status, target)
+        before = target.read_text(encoding="utf-8") if target.exists() else None
+    text = render(article, slug, keep)
+    for image in outcome.images:
+        write_image(index.root, image)
+    if before == text:
+        return _record(label, article, outcome.labels, "unchanged", target)
+    atomic_write(target, text, durable=False)
+    index.add(target, split_file(text)[0], outcome.signature)
+    status = "updated" if before is not None else "imported"
+    return _record(label, article, outcome.labels, status, target)
 
 
-def import_one(path: Path, index: ContentIndex) -> ReportRecord:
-    try:
-        return store(path, *classify(read_input(path)), index)
-    except InputRejected as exc:
-        return ReportRecord(input=str(path), status="rejected", reason=exc.reason)
-    except OSError as exc:
-        return ReportRecord(
-            input=str(path), status="rejected", reason=f"cannot read: {exc.strerror}"
-        )
+def attach_by_caption(outcome: Outcome, index: ContentIndex) -> ReportRecord | None:
+    """A photo item whose caption a stored story carries joins that story instead."""
+    article = outcome.article
+    assert article is not None
+    photo = article.photos[0]
+    target = index.by_caption.get(caption_key(photo.caption))
+    if target is None:
+        return None
+    before = target.read_text(encoding="utf-8")
+    text = with_fields(before, photo_updates(split_file(before)[0], photo))
+    for image in outcome.images:
+        write_image(index.root, image)
+    status = "unchanged" if text == before else "updated"
+    if text != before:
+        atomic_write(target, text, durable=False)
+    return _record(outcome.label, article, outcome.labels, status, target,
+                   "photo joined the story that carries its caption")
+
+
+def _rejected(outcome: Outcome) -> ReportRecord:
+    return ReportRecord(input=outcome.label, status="rejected", reason=outcome.reason)
+
+
+def handle(outcomes: list[Outcome], index: ContentIndex) -> Iterator[ReportRecord]:
+    """Report records for one unit's outcomes; pictures and caption files that joined a story
+    share its status and output."""
+    done: dict[str, ReportRecord] = {}
+    for outcome in outcomes:
+        if outcome.attached_to:
+            story = done.get(outcome.attached_to)
+            if story is None:
+                yield ReportRecord(outcome.label, "rejected", "its story was not imported")
+                continue
+            reason = f"joined {outcome.attached_to}"
+            if story.status == "rejected":
+                reason = f"{outcome.attached_to} was rejected: {story.reason}"
+            yield dataclasses.replace(story, input=outcome.label, reason=reason)
+            continue
+        if outcome.article is None:
+            record = _rejected(outcome)
+        elif outcome.article.kind == "photo":
+            record = attach_by_caption(outcome, index) or store(outcome, index)
+        else:
+            record = store(outcome, index)
+        done[outcome.label] = record
+        yield record
+
+
+# --- the run loop --------------------------------------------------------------------------
+
+
+def _batches(units: Iterable[Unit], size: int) -> Iterator[list[Unit]]:
+    iterator = iter(units)
+    while batch := list(islice(iterator, size)):
+        yield batch
+
+
+def outcomes_in_order(units: Iterator[Unit], jobs: int) -> Iterator[list[Outcome]]:
+    """Each unit's outcomes in input order; read and classified by ``jobs`` worker processes
+    with at most ``4 × jobs`` batches in flight (memory stays bounded)."""
+    first = list(islice(units, SERIAL_BELOW))
+    if jobs <= 1 or len(first) < SERIAL_BELOW:
+        yield from (process(unit) for unit in chain(first, units))
+        return
+    with ProcessPoolExecutor(max_workers=jobs) as pool:
+        pending: deque = deque()
+        for batch in _batches(chain(first, units), BATCH):
+            pending.append(pool.submit(process_batch, batch))
+            if len(pending) >= 4 * jobs:
+                yield from pending.popleft().result()
+        while pending:
+            yield from pending.popleft().result()
+
+
+def _spooled(spool: IO[bytes]) -> Iterator[list[Outcome]]:
+    spool.seek(0)
+    while True:
+        try:
+            yield pickle.load(spool)
+        except EOFError:
+            return
 
 
 def run(options: Options) -> Counter[str]:
@@ -209,14 +255,49 @@ def run(options: Options) -> Counter[str]:
     options.content_dir.mkdir(parents=True, exist_ok=True)
     index = ContentIndex.scan(options.content_dir)
     counts: Counter[str] = Counter()
-    lines: list[str] = []
-    inputs = tqdm(iter_inputs(options.inputs), unit=" inputs", disable=not options.progress)
-    for path in inputs:
-        record = import_one(path, index)
-        counts[record.status] += 1
-        lines.append(record.to_json())
-        if record.status == "rejected":
-            log.warning("%s: rejected: %s", path, record.reason)
-    if options.report_path:
-        atomic_write(options.report_path, "".join(line + "\n" for line in lines))
+    jobs = options.jobs or os.cpu_count() or 1
+    report = _ReportFile(options.report_path)
+    units = iter(tqdm(iter_units(options.inputs), unit=" inputs", disable=not options.progress))
+    with tempfile.TemporaryFile() as spool, report:
+        for outcomes in outcomes_in_order(units, jobs):
+            if any(o.deferred for o in outcomes):
+                pickle.dump(outcomes, spool)
+                continue
+            report.write_all(handle(outcomes, index), counts)
+        for outcomes in _spooled(spool):
+            report.write_all(handle(outcomes, index), counts)
+        os.sync()  # content files were written without one fsync each: one flush for all
     return counts
+
+
+class _ReportFile:
+    """The JSON Lines report, streamed to a temporary file beside it, renamed at the end."""
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.stream: IO[str] | None = None
+        self.tmp = ""
+
+    def __enter__(self) -> _ReportFile:
+        if self.path:
+            self.path.parent.mkdir(parents=True, exist_ok=True)
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            self.stream = os.fdopen(fd, "w", encoding="utf-8")
+        return self
+
+    def write_all(self, records: Iterable[ReportRecord], counts: Counter[str]) -> None:
+        for record in records:
+            counts[record.status] += 1
+            if record.status == "rejected":
+                log.warning("%s: rejected: %s", record.input, record.reason)
+            if self.stream:
+                self.stream.write(record.to_json() + "\n")
+
+    def __exit__(self, *exc_info: object) -> None:
+        if not self.stream or not self.path:
+            return
+        self.stream.close()
+        if exc_info[0] is None:
+            Path(self.tmp).replace(self.path)
+        else:
+            Path(self.tmp).unlink(missing_ok=True)

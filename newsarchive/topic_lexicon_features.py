@@ -10,7 +10,9 @@ FEATURES: dict[str, str] = {
     # ── arts, culture, entertainment & media ─────────────────────────────────
     "arts": """
 3: entertainment, showbiz, box office, red carpet, arts council, art gallery, exhibition,
-   museum, sculpture, painting, artist, artwork, cultural heritage
+   museum, sculpture, painting, artist, artwork, cultural heritage, archaeologist,
+   archaeologists, archaeology, archaeological, excavation, antiquities, papyrus, papyri,
+   manuscript, manuscripts, heritage site
 2: star, stars, celebrity, fame, famous, fan, award, nominated, nomination, ceremony, premiere,
    audience, critic, critics, acclaimed, entertainer, comedian, comedy, performer, performance,
    showbusiness, hit, biopic, culture secretary, gala, festival, arts, opera, ballet, dance,
@@ -176,7 +178,8 @@ FEATURES: dict[str, str] = {
 """,
     "cricket": """
 3: cricket, cricketer, test match, test series, one day international, odi, wicket, wickets,
-   innings, batsman, batsmen, bowler, bowlers, bowling, batting, run out, lbw, century, ashes,
+   innings, batsman, batsmen, bowler, bowlers, bowling, batting, run out, lbw, ashes,
+   scored a century, hit a century,
    county cricket, twenty20, odi series
 2: run chase, run rate, spinner, seamer, all out, captaincy, test, tests
 """,

@@ -1,7 +1,7 @@
 #!/usr/bin/env python3
 """Import scraped articles into Pelican Markdown content.
 
-Usage: python scripts/import_articles.py [--content DIR] [--report FILE] INPUT...
+Usage: python scripts/import_articles.py [--content DIR] [--report FILE] [--jobs N] INPUT...
 """
 
 from __future__ import annotations
@@ -19,9 +19,10 @@ from newsarchive.importer import STATUSES, Options, run
 def parse_args(argv: list[str] | None = None) -> Options:
     parser = argparse.ArgumentParser(
         prog="import_articles.py",
-        description="Import scraped articles (text dumps; files and folders, recursively) "
-        "into Pelican Markdown content, one file per story, and write a JSON Lines report "
-        "with one record per input item.",
+        description="Import scraped news (text dumps, saved HTML pages, scraper JSON / JSON "
+        "Lines, WARC crawls, wire photos with IPTC/XMP or sidecar captions; files and folders, "
+        "recursively, formats detected by content) into Pelican Markdown content, one file per "
+        "story, and write a JSON Lines report with one record per input item.",
     )
     parser.add_argument("inputs", nargs="+", type=Path, metavar="INPUT", help="files or folders")
     parser.add_argument(
@@ -36,8 +37,20 @@ def parse_args(argv: list[str] | None = None) -> Options:
     parser.add_argument(
         "--strict", action="store_true", help="exit with status 1 when any input is rejected"
     )
+    parser.add_argument(
+        "--jobs",
+        type=int,
+        default=0,
+        metavar="N",
+        help="worker processes for reading and classifying (default: one per CPU core)",
+    )
     args = parser.parse_args(argv)
-    return Options(args.content, tuple(args.inputs), args.report, sys.stderr.isatty()), args.strict
+    if args.jobs < 0:
+        parser.error("--jobs must be 0 (one per core) or more")
+    options = Options(
+        args.content, tuple(args.inputs), args.report, sys.stderr.isatty(), jobs=args.jobs
+    )
+    return options, args.strict
 
 
 def main(argv: list[str] | None = None) -> int:

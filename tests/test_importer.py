@@ -140,8 +140,11 @@ def test_colliding_slugs_get_a_stable_suffix(tmp_path):
     inbox.mkdir()
     text = (FIXTURES / "text" / "harbour-bridge-vote.txt").read_text()
     (inbox / "a.txt").write_text(text)
+    # Same headline, next day, a different story (a near-duplicate text would be a duplicate).
+    headline = text.splitlines()[0]
+    other = (FIXTURES / "text" / "ecuador-rate-cp1252.txt").read_bytes().decode("cp1252")
     (inbox / "b.txt").write_text(
-        text.replace("Wed Mar 14 2018", "Thu Mar 15 2018").replace("41 to 38", "40 to 39")
+        f"{headline}\n{other.replace('July 6, 2017', 'March 15, 2018').replace('AFP', 'Reuters')}"
     )
     first, second = run_import(tmp_path / "c", tmp_path / "r.jsonl", inbox)
     assert second["status"] == "imported" and first["output"] != second["output"]

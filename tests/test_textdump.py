@@ -98,3 +98,66 @@ def test_unwrap_joins_hard_wrapped_lines():
     assert unwrap(lines) == ["The council met late on the first Monday of May.", "Next paragraph."]
     # A short line without a full stop followed by a capitalised line is a crosshead, kept apart.
     assert unwrap(["Markets react", "Shares fell."]) == ["Markets react", "Shares fell."]
+
+
+LEAD = ("{dateline} Officials opened the new harbour footbridge on Monday after two years of "
+        "work, linking the old town with the ferry terminal for the first time since the war.")
+BODY = [
+    "The bridge carries pedestrians and cyclists across the inner basin and lifts for masts.",
+    "Shopkeepers on both sides said they hoped the crossing would bring more visitors in winter.",
+]
+
+
+def dump(*, dateline: str = "LUCCA, Italy (Reuters) -", end: list[str] | None = None,
+         teasers: int = 4) -> str:
+    end = end if end is not None else ["Reuters", "Tue Apr 11 2017"]
+    lines = [LEAD.format(dateline=dateline), *BODY, *end]
+    lines += [f"Teaser headline {i}" if i % 2 == 0 else f"Teaser summary {i}." for i in
+              range(teasers)]
+    return "\n".join(lines) + "\n"
+
+
+@pytest.mark.parametrize(
+    "dateline, place",
+    [("LUCCA, Italy (Reuters) -", "LUCCA, Italy"), ("SALVADOR, Feb 26 -", "SALVADOR"),
+     ("WASHINGTON (AP) —", "WASHINGTON")],
+)
+def test_datelines_in_the_lead(dateline: str, place: str) -> None:
+    story = read_textdump(dump(dateline=dateline).encode())
+    assert story.dateline == place
+    assert story.title.startswith("Officials opened the new harbour footbridge")
+
+
+def test_end_block_in_any_order_with_several_captions() -> None:
+    captions = ["The footbridge lifts for a sailing boat in Lucca, Italy, April 10, 2017. "
+                "REUTERS/Max Rossi",
+                "Cyclists cross the new footbridge on its first morning. AFP PHOTO / Ana Ruiz"]
+    story = read_textdump(dump(end=["Tue Apr 11 2017", *captions, "Reuters"]).encode())
+    assert story.date == dt.datetime(2017, 4, 11) and story.source == "Reuters"
+    assert [p.credit for p in story.photos] == ["REUTERS/Max Rossi", "AFP PHOTO / Ana Ruiz"]
+    assert story.dropped == {"teasers": 2}
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "utf-16", "utf-16-be", "cp1252", "latin-1"])
+def test_encodings_and_line_endings(encoding: str) -> None:
+    text = dump(dateline="MÁLAGA, Spain (Reuters) -").replace("\n", "\r\n")
+    data = text.encode(encoding)
+    if encoding == "utf-16-be":
+        data = b"\xfe\xff" + data
+    story = read_textdump(data)
+    assert story.dateline == "MÁLAGA, Spain"
+    assert "\r" not in story.text and story.source == "Reuters"
+
+
+def test_long_teaser_block_stays_linear() -> None:
+    import time
+
+    def timed(n: int) -> float:
+        data = dump(teasers=n).encode()
+        start = time.perf_counter()
+        story = read_textdump(data)
+        assert story.dropped == {"teasers": n // 2}
+        return time.perf_counter() - start
+
+    small, large = timed(5_000), timed(10_000)
+    assert large < 4 * small + 0.05  # twice the lines: about twice the time, never the square

@@ -357,8 +357,13 @@ def _reject_stub(blocks: list[Block], name: str) -> None:
             "it looks like an index, teaser or empty page")
 
 
-def read_html(data: bytes, *, origin: str = "", url: str = "") -> Article:
-    """The story a saved page carries; ``InputRejected`` when it has no article body."""
+def read_html(
+    data: bytes, *, origin: str = "", url: str = "", fallback_date: dt.datetime | None = None
+) -> Article:
+    """The story a saved page carries; ``InputRejected`` when it has no article body.
+
+    ``fallback_date`` (a crawl's capture date) is used when the page and its URL name none.
+    """
     name = origin or "page"
     if not looks_like_html(data):
         raise InputRejected(f"{name}: not an HTML page (no <html>, <head> or <body> at the start)")
@@ -372,7 +377,7 @@ def read_html(data: bytes, *, origin: str = "", url: str = "") -> Article:
     blocks, dropped = clean_candidates(candidates, known_text(meta, headline, photos))
     blocks = reconcile(blocks + continuation(tree, blocks), meta)
     _reject_stub(blocks, name)
-    date = meta.date or _fallback_date(tree, meta.url)
+    date = meta.date or _fallback_date(tree, meta.url) or fallback_date
     if date is None:
         raise InputRejected(f"{name}: no publication date in the page's metadata, <time> or URL")
     title = _title(meta, document, headline)

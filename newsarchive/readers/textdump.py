@@ -84,7 +84,8 @@ _BYLINE = re.compile(r"^by\s+(?P<names>[^\d]{3,80})$", re.IGNORECASE)
 _MONTH = r"(?:Jan|Feb|Mar|Apr|May|Jun|Jul|Aug|Sep|Oct|Nov|Dec)[a-z]*"
 # "LUCCA, Italy (Reuters) -", "SALVADOR, Feb 26 -", "WASHINGTON (AP) —"
 DATELINE = re.compile(
-    r"^(?P<place>[A-Z][A-Z .'’-]{1,40}(?:,\s*(?!" + _MONTH + r"\.?\s+\d)[A-Z][\w .'’-]{1,30}?)?)"
+    r"^(?P<place>[A-ZÀ-ÖØ-Þ][A-ZÀ-ÖØ-Þ .'’-]{1,40}"  # capitals, accented ones too ("MÁLAGA")
+    r"(?:,\s*(?!" + _MONTH + r"\.?\s+\d)[A-ZÀ-ÖØ-Þ][\w .'’-]{1,30}?)?)"
     r"(?:,\s*[A-Z][a-z]{2,8}\.?\s+\d{1,2})?"
     r"\s*(?:\((?P<agency>[^)]{2,30})\))?\s*[-–—]+\s+"
 )

@@ -1,0 +1,3 @@
+from .photos import PhotosError, register
+
+__all__ = ["PhotosError", "register"]

@@ -1,0 +1,3 @@
+from .site_extras import SiteExtrasError, register
+
+__all__ = ["SiteExtrasError", "register"]

@@ -1,0 +1,125 @@
+"""Reader-facing extras: JSON-LD and permanent URLs for templates, calendar year archives,
+the 404 page, ``sitemap.xml``, ``robots.txt`` and ``/favicon.ico``.
+
+Templates get the Jinja filters ``news_jsonld`` (an article's schema.org ``NewsArticle`` as
+safe JSON) and ``absolute_url`` (a site path as an absolute URL), and the context gets
+``archive_calendars`` (year → twelve month grids) and ``archive_years``.
+"""
+
+from __future__ import annotations
+
+import functools
+import logging
+import shutil
+from pathlib import Path
+
+from pelican import signals
+from pelican.generators import Generator
+
+from .archive_calendar import year_calendars, year_links
+from .jsonld import absolute, base_url, news_article, script_json
+from .sitemap import write_sitemaps
+
+log = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, object] = {
+    "SITE_EXTRAS_BASE_URL": "",  # absolute URLs in JSON-LD, OpenGraph, sitemap; "" = SITEURL
+    "SITEMAP_MAX_URLS": 50_000,
+    "NOT_FOUND_SAVE_AS": "404.html",
+}
+
+
+class SiteExtrasError(Exception):
+    """A site_extras setting is wrong."""
+
+
+def check_settings(settings: dict) -> None:
+    for key, default in DEFAULTS.items():
+        settings.setdefault(key, default)
+        if not isinstance(settings[key], type(default)):
+            raise SiteExtrasError(
+                f"{key} must be a {type(default).__name__}, not {settings[key]!r}"
+            )
+    if not 1 <= settings["SITEMAP_MAX_URLS"] <= 50_000:
+        raise SiteExtrasError("SITEMAP_MAX_URLS must be between 1 and 50000 (the protocol's limit)")
+    base = settings["SITE_EXTRAS_BASE_URL"]
+    if base and not base.startswith(("http://", "https://")):
+        raise SiteExtrasError(f"SITE_EXTRAS_BASE_URL must be an http(s) URL, not {base!r}")
+
+
+def news_jsonld(article, settings: dict):
+    return script_json(news_article(article, settings))
+
+
+def absolute_url(path: str, settings: dict) -> str:
+    return absolute(path, settings)
+
+
+def on_initialized(pelican) -> None:
+    settings = pelican.settings
+    check_settings(settings)
+    filters = dict(settings.get("JINJA_FILTERS") or {})
+    filters["news_jsonld"] = functools.partial(news_jsonld, settings=settings)
+    filters["absolute_url"] = functools.partial(absolute_url, settings=settings)
+    settings["JINJA_FILTERS"] = filters
+
+
+def newest_first(stories: list) -> None:
+    """Sort in place, newest first; stories of the same moment by slug, never by reading order."""
+    stories.sort(key=lambda story: story.slug)
+    stories.sort(key=lambda story: story.date, reverse=True)
+
+
+def stable_story_order(generator) -> None:
+    """Pelican orders by date alone, so same-day stories follow the file system's listing
+    order; give every list the templates see a total order instead."""
+    if generator.settings.get("ARTICLE_ORDER_BY") == "reversed-date":
+        newest_first(generator.articles)
+    if generator.settings.get("NEWEST_FIRST_ARCHIVES", True):
+        newest_first(generator.dates)
+        for archives in generator.context.get("period_archives", {}).values():
+            for archive in archives:
+                newest_first(archive["dates"])
+                newest_first(archive["articles"])
+
+
+def on_articles_finalized(generator) -> None:
+    stable_story_order(generator)
+    archives = generator.context.get("period_archives", {})
+    generator.context["archive_calendars"] = year_calendars(archives)
+    generator.context["archive_years"] = year_links(archives)
+
+
+class NotFoundGenerator(Generator):
+    """The 404 page, with root-based links: it is served at any depth."""
+
+    def generate_output(self, writer) -> None:
+        writer.write_file(
+            self.settings["NOT_FOUND_SAVE_AS"],
+            self.get_template("404"),
+            self.context,
+            relative_urls=False,
+        )
+
+
+def get_generators(_pelican) -> type[Generator]:
+    return NotFoundGenerator
+
+
+def on_finalized(pelican) -> None:
+    output = Path(pelican.output_path)
+    base = base_url(pelican.settings)
+    count = write_sitemaps(output, base, pelican.settings["SITEMAP_MAX_URLS"])
+    if not base:
+        log.warning("site_extras: no absolute SITEURL or FEED_DOMAIN; sitemap.xml not written")
+    log.info("site_extras: sitemap with %d URLs", count)
+    icon = output / "theme" / "favicon.ico"
+    if icon.exists():
+        shutil.copyfile(icon, output / "favicon.ico")
+
+
+def register() -> None:
+    signals.initialized.connect(on_initialized)
+    signals.article_generator_finalized.connect(on_articles_finalized)
+    signals.get_generators.connect(get_generators)
+    signals.finalized.connect(on_finalized)
