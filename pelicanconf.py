@@ -12,7 +12,7 @@ PAGE_PATHS = ["pages"]
 STATIC_PATHS = ["images"]
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
-PLUGINS = ["story_neighbours", "taxonomies", "pagefind_index"]
+PLUGINS = ["story_neighbours", "taxonomies", "related_stories", "pagefind_index"]
 
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
@@ -69,6 +69,11 @@ MARKDOWN = {
     "output_format": "html5",
 }
 JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+
+# Related stories (plugins/related_stories): up to this many per article; word counts are
+# cached in RELATED_STORIES_CACHE (default: <CACHE_PATH>/related) between builds.
+RELATED_STORIES_MAX = 5
+CACHE_PATH = "cache"
 
 # Search: Pagefind runs over the output when the build ends (plugins/pagefind_index).
 PAGEFIND_ENABLED = True

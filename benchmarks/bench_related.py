@@ -1,0 +1,97 @@
+"""Speed of related stories on synthetic archives: wall time, CPU time, peak RSS.
+
+Synthetic stories (deterministic seed): a Zipfian general vocabulary of 40,000 made-up
+words plus 300 topical clusters with their own 60-word vocabularies; each story draws
+120-480 words, about a quarter from its cluster, and a title of 6-10 words. Around 2% of
+stories are near-copies of an earlier one (wire duplicates), and a few have no text.
+
+    python -m benchmarks.bench_related --n 20000
+    python -m benchmarks.bench_related --n 100000 [--cache DIR]
+"""
+
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import resource
+import sys
+import tempfile
+import time
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from newsarchive.related import RelatedInput, related
+
+SYLLABLES = ("ka", "lo", "mi", "ter", "san", "dro", "vel", "nor", "pa", "qui", "ste", "ban",
+             "or", "ex", "lin", "ma", "ru", "zo", "te", "gal")
+
+
+def vocabulary(size: int, rng: np.random.Generator) -> np.ndarray:
+    parts = rng.integers(0, len(SYLLABLES), size=(size, 4))
+    lengths = rng.integers(2, 5, size=size)
+    words = {"".join(SYLLABLES[p] for p in row[:n]) for row, n in zip(parts, lengths, strict=True)}
+    return np.asarray(sorted(words))
+
+
+def synthetic_stories(n: int, seed: int = 1987) -> list[RelatedInput]:
+    rng = np.random.default_rng(seed)
+    words = vocabulary(40_000, rng)
+    zipf = 1.0 / np.arange(1, len(words) + 1) ** 1.05
+    zipf /= zipf.sum()
+    clusters = rng.choice(len(words), size=(300, 60))
+    start = dt.date(2000, 1, 1).toordinal()
+    stories: list[RelatedInput] = []
+    for i in range(n):
+        cluster = int(rng.integers(0, 300))
+        if stories and rng.random() < 0.02:
+            twin = stories[int(rng.integers(0, len(stories)))]
+            stories.append(RelatedInput(f"s{i:07d}", twin.title, twin.text + " update",
+                                        twin.date, twin.topics, twin.countries, "wire"))
+            continue
+        length = int(rng.integers(120, 480)) if rng.random() > 0.01 else 0
+        topical = rng.choice(clusters[cluster], size=length // 4)
+        general = rng.choice(len(words), size=length - len(topical), p=zipf)
+        body = words[np.concatenate([topical, general])]
+        rng.shuffle(body)
+        title = words[rng.choice(clusters[cluster], size=int(rng.integers(6, 11)))]
+        stories.append(RelatedInput(
+            id=f"s{i:07d}", title=" ".join(title), text=" ".join(body),
+            date=dt.date.fromordinal(start + int(rng.integers(0, 3650))),
+            topics=(f"t{cluster % 40}",), countries=(("IT", "FR", "US", "DE")[cluster % 4],),
+            source="bench",
+        ))
+    return stories
+
+
+def peak_rss_mb() -> float:
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def timed(stories: Sequence[RelatedInput], cache: Path | None) -> tuple[float, float, int]:
+    wall, cpu = time.perf_counter(), time.process_time()
+    lists = related(stories, 5, cache_dir=cache)
+    links = sum(len(v) for v in lists.values())
+    return time.perf_counter() - wall, time.process_time() - cpu, links
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--n", type=int, default=20_000, help="number of synthetic stories")
+    parser.add_argument("--cache", type=Path, help="cache folder (default: a temporary one)")
+    args = parser.parse_args(argv)
+    stories = synthetic_stories(args.n)
+    print(f"{args.n} synthetic stories generated; peak RSS so far {peak_rss_mb():.0f} MB")
+    with tempfile.TemporaryDirectory() as temp:
+        cache = args.cache or Path(temp)
+        for label, batch in (("cold cache", stories[:-1]), ("warm cache, +1 story", stories)):
+            wall, cpu, links = timed(batch, cache)
+            print(f"{label:22s} n={len(batch)}: wall {wall:.2f} s, CPU {cpu:.2f} s, "
+                  f"{len(batch) / wall:,.0f} articles/s, {links} links, "
+                  f"peak RSS {peak_rss_mb():.0f} MB")
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,3 @@
+from .related_stories import register
+
+__all__ = ["register"]

@@ -1,0 +1,193 @@
+"""Related stories: the pure ranking (no Pelican) and a real tiny Pelican build."""
+
+from __future__ import annotations
+
+import datetime as dt
+import shutil
+from pathlib import Path
+
+import pytest
+from lxml import html as lxml_html
+
+from newsarchive.related import RelatedInput, RelatedInputError, related
+from newsarchive.related_terms import CACHE_NAME, load_cache
+
+ROOT = Path(__file__).resolve().parent.parent
+
+WHEAT = "wheat harvest grain farmers tonnes export crop drought prices"
+BANK = "central bank interest rate inflation yen monetary policy governor"
+FOOTBALL = "football club league match goal striker coach season stadium"
+
+
+def story(ident: str, words: str, day: int = 1, extra: str = "", **fields) -> RelatedInput:
+    text = f"{words} {extra} " * 3
+    return RelatedInput(ident, f"{ident} {words.split()[0]}", text, dt.date(2020, 1, day),
+                        **fields)
+
+
+def archive() -> list[RelatedInput]:
+    return [
+        story("w1", WHEAT, 1, "italy rain"), story("w2", WHEAT, 2, "france rain"),
+        story("w3", WHEAT, 3, "spain sun"), story("b1", BANK, 1, "japan"),
+        story("b2", BANK, 4, "japan tokyo"), story("b3", BANK, 9, "korea"),
+        story("f1", FOOTBALL, 2, "milan"), story("f2", FOOTBALL, 5, "turin"),
+    ]
+
+
+def ids(lists, key):
+    return [link.id for link in lists[key]]
+
+
+def test_topical_neighbours_first_and_never_itself():
+    lists = related(archive(), 5)
+    assert set(ids(lists, "w1")[:2]) == {"w2", "w3"}
+    assert set(ids(lists, "b2")[:2]) == {"b1", "b3"}
+    for key, links in lists.items():
+        assert key not in [link.id for link in links]
+        assert len({link.id for link in links}) == len(links)
+
+
+def test_near_duplicate_wire_copy_is_suppressed():
+    copy = RelatedInput("w1-copy", "w1 wheat", story("w1", WHEAT, 1, "italy rain").text + " x",
+                        dt.date(2020, 1, 1))
+    lists = related([*archive(), copy], 5)
+    assert "w1-copy" not in ids(lists, "w1")
+    assert "w1" not in ids(lists, "w1-copy")
+    assert "w2" in ids(lists, "w1-copy")
+
+
+def test_deterministic_whatever_the_input_order(tmp_path):
+    stories = archive()
+    first = related(stories, 5)
+    assert related(list(reversed(stories)), 5) == first
+    assert related(stories, 5, cache_dir=tmp_path) == first
+    assert related(stories[::2] + stories[1::2], 5, cache_dir=tmp_path) == first
+
+
+def test_article_without_text_or_title():
+    empty = RelatedInput("empty", "", "", None)
+    lists = related([*archive(), empty], 5)
+    assert lists["empty"] == []
+    assert all("empty" not in ids(lists, key) for key in lists)
+
+
+def test_k_larger_than_archive():
+    lists = related(archive()[:3], 50)
+    assert set(ids(lists, "w1")) == {"w2", "w3"}
+    assert related([], 5) == {}
+    assert related(archive(), 0) == {s.id: [] for s in archive()}
+
+
+def test_duplicate_ids_are_refused():
+    with pytest.raises(RelatedInputError):
+        related([story("a", WHEAT), story("a", BANK)], 5)
+
+
+def test_reasons_name_shared_topics_countries_and_terms():
+    a = story("a", WHEAT, 1, "rain italy", topics=("agriculture",), countries=("IT", "FR"))
+    b = story("b", WHEAT, 2, "sun spain", topics=("agriculture", "weather"), countries=("IT",))
+    (link,) = related([a, b], 5)["a"]
+    assert link.reasons[:2] == ("topic:agriculture", "country:IT")
+    assert any(reason.startswith("term:") for reason in link.reasons)
+
+
+def test_cache_keeps_only_current_stories_and_reuses_them(tmp_path):
+    stories = archive()
+    related(stories, 5, cache_dir=tmp_path)
+    assert len(load_cache(tmp_path / CACHE_NAME).keys) == len(stories)
+    changed = [*stories[:-1], story("f2", FOOTBALL, 5, "genoa")]
+    assert related(changed, 5, cache_dir=tmp_path) == related(changed, 5)
+    assert len(load_cache(tmp_path / CACHE_NAME).keys) == len(stories)
+    (tmp_path / CACHE_NAME).write_bytes(b"not a cache")
+    assert related(changed, 5, cache_dir=tmp_path) == related(changed, 5)
+
+
+# --- a real tiny Pelican build -------------------------------------------------------------
+
+STORIES = {
+    "wheat-italy": ("Italy wheat harvest shrinks after drought", "agriculture", "IT", WHEAT),
+    "wheat-france": ("France wheat exports fall as drought bites", "agriculture", "FR", WHEAT),
+    "wheat-spain": ("Spain grain farmers count drought losses", "agriculture", "ES", WHEAT),
+    "bank-japan": ("Bank of Japan holds interest rate", "economy", "JP", BANK),
+    "bank-korea": ("Korea central bank raises rate on inflation", "economy", "KR", BANK),
+    "bank-euro": ("Euro central bank governor warns on inflation", "economy", "DE", BANK),
+    "football-milan": ("Milan football club wins derby match", "sport", "IT", FOOTBALL),
+    "football-turin": ("Turin striker scores twice in league match", "sport", "IT", FOOTBALL),
+}
+
+
+def write_content(folder: Path) -> None:
+    folder.mkdir()
+    for day, (slug, (title, topic, country, words)) in enumerate(sorted(STORIES.items()), 1):
+        body = "\n\n".join(f"{title}. " + " ".join(words.split()[i:] + words.split()[:i])
+                           for i in range(4))
+        (folder / f"{slug}.md").write_text(
+            f"Title: {title}\nDate: 2021-05-{day:02d} 10:00\nSlug: {slug}\nSource: Wire <b>&</b>\n"
+            f"Topics: {topic}\nCountries: {country}\nSummary: {title}\n\n{body}\n",
+            encoding="utf-8",
+        )
+
+
+def minimal_theme(folder: Path) -> Path:
+    """Pelican's simple theme, with an article page that includes the repo's partial."""
+    import pelican
+
+    simple = Path(pelican.__file__).parent / "themes" / "simple" / "templates"
+    shutil.copytree(simple, folder / "templates")
+    (folder / "templates" / "partials").mkdir()
+    shutil.copy(ROOT / "theme/templates/partials/related.html", folder / "templates/partials")
+    (folder / "templates" / "article.html").write_text(
+        '{% extends "base.html" %}{% block content %}<h1>{{ article.title }}</h1>'
+        '{{ article.content }}{% include "partials/related.html" %}{% endblock %}',
+        encoding="utf-8",
+    )
+    return folder
+
+
+def build(tmp_path: Path, **override) -> Path:
+    from pelican import Pelican
+    from pelican.settings import read_settings
+
+    write_content(tmp_path / "content")
+    out = tmp_path / "output"
+    settings = read_settings(path=None, override={
+        "PATH": str(tmp_path / "content"), "OUTPUT_PATH": str(out),
+        "CACHE_PATH": str(tmp_path / "cache"), "THEME": str(minimal_theme(tmp_path / "theme")),
+        "PLUGIN_PATHS": [str(ROOT / "plugins")], "PLUGINS": ["related_stories"],
+        "JINJA_ENVIRONMENT": {"autoescape": True, "trim_blocks": True, "lstrip_blocks": True},
+        "ARTICLE_URL": "{slug}/", "ARTICLE_SAVE_AS": "{slug}/index.html",
+        "SITEURL": "", "TIMEZONE": "UTC", "DEFAULT_LANG": "en", "FEED_ALL_ATOM": None,
+        "CATEGORY_FEED_ATOM": None, "LOAD_CONTENT_CACHE": False, **override,
+    })
+    Pelican(settings).run()
+    return out
+
+
+def test_built_article_page_lists_related_stories(tmp_path):
+    out = build(tmp_path)
+    page = lxml_html.fromstring((out / "wheat-italy/index.html").read_bytes())
+    (aside,) = page.xpath("//*[@data-related]")
+    assert aside.get("data-pagefind-ignore") is not None
+    hrefs = aside.xpath(".//a/@href")
+    assert set(hrefs[:2]) == {"/wheat-france/", "/wheat-spain/"}
+    assert "/wheat-italy/" not in hrefs
+    assert "agriculture" in aside.xpath(".//a/@title")[0]
+    assert aside.xpath(".//time/@datetime")[0].startswith("2021-05-")
+    source_html = lxml_html.tostring(aside, encoding="unicode")
+    assert "<b>" not in source_html  # untrusted metadata stays escaped
+    assert (tmp_path / "cache" / "related" / CACHE_NAME).exists()
+
+
+@pytest.mark.parametrize("bad", [-1, "5", True])
+def test_wrong_setting_stops_the_build(tmp_path, bad):
+    # Pelican imports the plugin from PLUGIN_PATHS, so the class is matched by name.
+    with pytest.raises(Exception, match="RELATED_STORIES_MAX") as error:
+        build(tmp_path, RELATED_STORIES_MAX=bad)
+    assert type(error.value).__name__ == "RelatedStoriesError"
+
+
+def test_reasons_read_as_names_without_repeats():
+    from plugins.related_stories.related_stories import readable_reasons
+
+    codes = ("country:KE", "topic:politics", "term:kenya", "term:drought")
+    assert readable_reasons(codes) == ["Kenya", "Politics", "“drought”"]
