@@ -22,6 +22,16 @@ DEFAULT_CATEGORY = "news"
 ARTICLE_TRANSLATION_ID = None
 PAGE_TRANSLATION_ID = None
 
+
+
+def newest_first(article):
+    """Newest first; stories of the same moment by slug, so the order never depends on the
+    (hash-ordered) set Pelican discovers files in."""
+    return (-article.date.timestamp(), article.slug)
+
+
+ARTICLE_ORDER_BY = newest_first
+
 # Permanent URLs: from the story's date and slug only (DESIGN.md contract 3).
 ARTICLE_URL = "{date:%Y}/{date:%m}/{date:%d}/{slug}/"
 ARTICLE_SAVE_AS = ARTICLE_URL + "index.html"

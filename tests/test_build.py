@@ -115,17 +115,11 @@ def test_make_html_honours_inputdir_and_outputdir(tmp_path):
 
 
 def _tree(root):
-    # Pagefind numbers pages in the order its threads finish, so its filter and meta
-    # indexes (and the entry file naming them) differ between runs; upstream knows
-    # (Pagefind issue #638: fragments stable since 1.3, "other files will still change").
-    # Everything else, the pages and the fragments of the search index, must not.
-    unstable = ("pagefind/filter/", "pagefind/pagefind-entry.json")
-    files = {}
-    for path in root.rglob("*"):
-        rel = path.relative_to(root).as_posix()
-        if path.is_file() and not rel.startswith(unstable) and not rel.endswith(".pf_meta"):
-            files[rel] = path.read_bytes()
-    return files
+    return {
+        path.relative_to(root).as_posix(): path.read_bytes()
+        for path in root.rglob("*")
+        if path.is_file()
+    }
 
 
 def test_build_is_deterministic(tmp_path, sample_site):

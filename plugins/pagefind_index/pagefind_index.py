@@ -1,20 +1,23 @@
 """Index the built site with Pagefind (the binary bundled in the `pagefind-bin` wheel).
 
-Runs the CLI once over the whole output folder when Pelican has finished writing. The
-``finalized`` signal is used rather than a generator from ``get_generators`` because it
-fires after every generator, including other plugins' page writers and static files, so
-the index always covers the finished site. (Pagefind's Python API indexes file by file
-with a fixed sleep per call: ~10 pages/s; the CLI is orders of magnitude faster.)
+Runs once over the whole output folder when Pelican has finished writing. The ``finalized``
+signal is used rather than a generator from ``get_generators`` because it fires after every
+generator, including other plugins' page writers and static files, so the index always
+covers the finished site. The binary is driven in service mode, page by page in sorted path
+order, and its filter/meta files are rewritten in name order (``deterministic.py``): the
+plain CLI numbers pages in directory order and stores filters in a randomly seeded hash map,
+so two builds of the same site would differ.
 """
 
 from __future__ import annotations
 
 import logging
-import subprocess
-import sys
 import time
+from pathlib import Path
 
 from pelican import signals
+
+from .deterministic import PagefindError, build_index, options_from_args
 
 log = logging.getLogger(__name__)
 
@@ -22,10 +25,6 @@ DEFAULTS = {
     "PAGEFIND_ENABLED": True,
     "PAGEFIND_ARGS": [],
 }
-
-
-class PagefindError(Exception):
-    """Pagefind could not index the site."""
 
 
 def check_settings(settings: dict) -> None:
@@ -39,24 +38,20 @@ def check_settings(settings: dict) -> None:
     args = settings["PAGEFIND_ARGS"]
     if not isinstance(args, list | tuple) or not all(isinstance(a, str) for a in args):
         raise PagefindError(f"PAGEFIND_ARGS must be a list of strings, not {args!r}")
+    options_from_args(args)  # an unsupported flag stops the build here, not at the end
 
 
-def pagefind_command(output_path: str, extra: list[str]) -> list[str]:
-    return [sys.executable, "-m", "pagefind_bin", "--site", output_path, *extra]
-
-
-def run_pagefind(output_path: str, extra: list[str]) -> str:
-    command = pagefind_command(output_path, extra)
+def run_pagefind(output_path: str, extra: list[str]) -> int:
+    """Index the finished site reproducibly (see deterministic.py); return the page count."""
     started = time.perf_counter()
-    try:
-        done = subprocess.run(command, check=True, capture_output=True, text=True)
-    except FileNotFoundError as exc:
-        raise PagefindError(f"cannot start Pagefind ({exc}); is pagefind-bin installed?") from exc
-    except subprocess.CalledProcessError as exc:
-        detail = (exc.stderr or exc.stdout or "").strip()[-2000:]
-        raise PagefindError(f"Pagefind failed with exit status {exc.returncode}: {detail}") from exc
-    log.info("Pagefind indexed %s in %.1f s", output_path, time.perf_counter() - started)
-    return done.stdout
+    summary = build_index(Path(output_path), options_from_args(extra))
+    log.info(
+        "Pagefind indexed %d pages of %s in %.1f s",
+        summary.pages,
+        output_path,
+        time.perf_counter() - started,
+    )
+    return summary.pages
 
 
 def on_initialized(pelican) -> None:

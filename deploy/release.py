@@ -1,0 +1,353 @@
+#!/usr/bin/env python3
+"""Build a pushed commit and switch the live site to it atomically (the post-receive hook's work).
+
+    release.py deploy COMMIT [--git-dir DIR]   build COMMIT, and make it live if the build is good
+    release.py rollback [--git-dir DIR]        make the release before the live one live again
+    release.py list [--git-dir DIR]            list the kept releases (* = live)
+
+Configuration comes from ``git config`` in the bare repository (see deploy/README.md):
+``deploy.dir``, ``deploy.webroot``, ``deploy.venv``, ``deploy.install``, ``deploy.python``,
+``deploy.siteurl``, ``deploy.keep``, ``deploy.branch``.
+
+A deploy checks the commit out into a persistent work tree, imports ``inbox/`` when it holds
+files, runs the project's own ``make publish`` into a new ``releases/<time>-<commit>.partial``
+folder, checks the result (make succeeded, Pelican logged no ERROR or CRITICAL line, the home
+page and the Pagefind index exist), renames it to ``releases/<time>-<commit>`` and only then
+points the web root symlink at it: a temporary symlink renamed over the old one
+(``os.replace``), so a reader sees the old site or the new one, never a mixture. A failed
+build leaves the live site untouched and says why. Standard library only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import contextlib
+import fcntl
+import json
+import os
+import re
+import shutil
+import subprocess
+import sys
+import time
+from collections import Counter
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TextIO
+
+PARTIAL = ".partial"
+# Pelican's log lines: "[12:00:00] ERROR    Could not process x.md        generators.py:721"
+LOG_PROBLEM = re.compile(
+    r"^(?:\[[\d:]+\]\s+)?\s*(ERROR|CRITICAL)\s+(.*?)(?:\s{2,}[\w.]+\.py:\d+)?\s*$"
+)
+
+
+class DeployError(Exception):
+    """The release could not be built or switched; the live site is unchanged."""
+
+
+@dataclass(frozen=True)
+class DeployConfig:
+    git_dir: Path
+    state: Path  # worktree/, releases/, logs/, lock
+    webroot: Path  # a symlink to the live release
+    venv: Path
+    install: bool  # let `make` create the venv and install the project into it
+    python: str
+    siteurl: str | None
+    keep: int
+    branch: str | None
+
+    @property
+    def worktree(self) -> Path:
+        return self.state / "worktree"
+
+    @property
+    def releases(self) -> Path:
+        return self.state / "releases"
+
+    @property
+    def logs(self) -> Path:
+        return self.state / "logs"
+
+    @classmethod
+    def from_git(cls, git_dir: Path) -> DeployConfig:
+        git_dir = git_dir.resolve()
+        name = git_dir.name.removesuffix(".git") or "site"
+        state = _path(git_config(git_dir, "deploy.dir"), git_dir.parent / f"{name}-deploy")
+        keep = git_config(git_dir, "deploy.keep") or "5"
+        if not keep.isdigit() or int(keep) < 2:
+            raise DeployError(f"deploy.keep must be a whole number of at least 2, not {keep!r}")
+        return cls(
+            git_dir=git_dir,
+            state=state,
+            webroot=_path(git_config(git_dir, "deploy.webroot"), state / "www"),
+            venv=_path(git_config(git_dir, "deploy.venv"), state / "venv"),
+            install=(git_config(git_dir, "deploy.install") or "true").lower() != "false",
+            python=git_config(git_dir, "deploy.python") or "python3",
+            siteurl=git_config(git_dir, "deploy.siteurl"),
+            keep=int(keep),
+            branch=git_config(git_dir, "deploy.branch"),
+        )
+
+
+def _path(value: str | None, default: Path) -> Path:
+    return Path(value).expanduser().absolute() if value else default
+
+
+def git_env() -> dict[str, str]:
+    """The environment without the hook's GIT_* variables, which would redirect every git call."""
+    return {key: value for key, value in os.environ.items() if not key.startswith("GIT_")}
+
+
+def git(*args: str, cwd: Path | None = None) -> str:
+    done = subprocess.run(
+        ["git", *args], cwd=cwd, env=git_env(), capture_output=True, text=True, check=False
+    )
+    if done.returncode:
+        raise DeployError(f"git {' '.join(args)}: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def git_config(git_dir: Path, key: str) -> str | None:
+    done = subprocess.run(
+        ["git", "--git-dir", str(git_dir), "config", "--get", key],
+        env=git_env(),
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    return done.stdout.strip() or None
+
+
+def say(message: str) -> None:
+    """One line for the pusher: git shows the hook's output as ``remote: ...``."""
+    print(f"deploy: {message}", flush=True)
+
+
+# --- deploy ----------------------------------------------------------------------------------
+
+
+def deploy(config: DeployConfig, commit: str) -> Path:
+    """Build ``commit`` into a new release and make it live; raise DeployError if it is bad."""
+    commit = git("--git-dir", str(config.git_dir), "rev-parse", "--verify", f"{commit}^{{commit}}")
+    with locked(config.state / "lock"):
+        release = new_release_path(config, commit)
+        partial = release.with_name(release.name + PARTIAL)
+        log_path = config.logs / f"{release.name}.log"
+        say(f"building {commit[:12]} into {release}")
+        started = time.monotonic()
+        try:
+            check_out(config, commit)
+            with log_path.open("w", encoding="utf-8") as log:
+                import_inbox(config, log)
+                build(config, partial, log)
+            check_release(partial, log_path)
+        except DeployError:
+            shutil.rmtree(partial, ignore_errors=True)
+            raise
+        partial.rename(release)
+        switch_live(config.webroot, release)
+        say(f"live: {config.webroot} -> {release.name} ({time.monotonic() - started:.1f} s)")
+        for old in prune(config):
+            say(f"removed old release {old.name}")
+        return release
+
+
+@contextlib.contextmanager
+def locked(path: Path) -> Iterator[None]:
+    """One deploy at a time: a second push waits for the first build to finish."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    with path.open("w") as handle:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield
+
+
+def new_release_path(config: DeployConfig, commit: str) -> Path:
+    """``releases/<UTC time>-<commit>``: names sort in deploy order."""
+    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    base = config.releases / f"{stamp}-{commit[:12]}"
+    path, n = base, 1
+    while path.exists() or path.with_name(path.name + PARTIAL).exists():
+        n += 1
+        path = base.with_name(f"{base.name}-{n}")
+    config.releases.mkdir(parents=True, exist_ok=True)
+    config.logs.mkdir(parents=True, exist_ok=True)
+    return path
+
+
+def check_out(config: DeployConfig, commit: str) -> None:
+    """Check ``commit`` out into the persistent work tree (a ``git worktree`` of the bare repo).
+
+    The work tree persists so that ``make`` sees unchanged files as unchanged (the venv is
+    only reinstalled when pyproject.toml changes) and its caches survive between pushes.
+    """
+    tree = config.worktree
+    if not (tree / ".git").exists():
+        shutil.rmtree(tree, ignore_errors=True)
+        git("--git-dir", str(config.git_dir), "worktree", "prune")
+        tree.parent.mkdir(parents=True, exist_ok=True)
+        git("--git-dir", str(config.git_dir), "worktree", "add", "--detach", str(tree), commit)
+        return
+    git("checkout", "--force", "--detach", commit, cwd=tree)
+    git("clean", "-d", "--force", "--quiet", cwd=tree)  # e.g. last build's inbox imports
+
+
+def make_command(config: DeployConfig, target: str, **variables: str) -> list[str]:
+    command = ["make", "--no-print-directory", "-C", str(config.worktree), target]
+    variables = {"VENV": str(config.venv), "PY": config.python, **variables}
+    if not config.install:
+        # A venv the operator manages: never let make's stamp rule (re)install into it.
+        stamp = config.state / "venv-stamp"
+        stamp.touch()
+        variables["STAMP"] = str(stamp)
+    return command + [f"{key}={value}" for key, value in variables.items()]
+
+
+def run_make(config: DeployConfig, command: list[str], log: TextIO) -> None:
+    env = git_env()
+    env.update({"COLUMNS": "250", "TERM": "dumb", "PYTHONUNBUFFERED": "1"})
+    if config.siteurl:
+        env["SITEURL"] = config.siteurl
+    log.write(f"$ {' '.join(command)}\n")
+    log.flush()
+    done = subprocess.run(command, stdout=log, stderr=subprocess.STDOUT, env=env, check=False)
+    if done.returncode:
+        raise DeployError(f"`make {command[4]}` failed with exit status {done.returncode}")
+
+
+def import_inbox(config: DeployConfig, log: TextIO) -> None:
+    """``make import SAMPLES=inbox`` when the commit has files in ``inbox/``."""
+    inbox = config.worktree / "inbox"
+    if not inbox.is_dir() or not any(p.is_file() for p in inbox.rglob("*")):
+        return
+    report = config.state / "import-report.jsonl"
+    run_make(config, make_command(config, "import", SAMPLES=str(inbox), REPORT=str(report)), log)
+    counts = Counter(json.loads(line)["status"] for line in report.read_text().splitlines())
+    say("imported inbox/: " + ", ".join(f"{n} {status}" for status, n in sorted(counts.items())))
+
+
+def build(config: DeployConfig, output: Path, log: TextIO) -> None:
+    run_make(config, make_command(config, "publish", OUTPUTDIR=str(output)), log)
+
+
+def check_release(output: Path, log_path: Path) -> None:
+    """Refuse a build that Pelican complained about or that lacks the site's essentials."""
+    problems = [
+        f"{level}: {message}"
+        for level, message in log_problems(log_path.read_text(encoding="utf-8", errors="replace"))
+    ]
+    for required in ("index.html", "pagefind/pagefind.js", "pagefind/pagefind-entry.json"):
+        if not (output / required).is_file():
+            problems.append(f"the build has no {required}")
+    if problems:
+        raise DeployError("; ".join(problems))
+
+
+def log_problems(text: str) -> list[tuple[str, str]]:
+    """(level, message) for every ERROR or CRITICAL line Pelican's logger wrote."""
+    found = []
+    for line in text.splitlines():
+        match = LOG_PROBLEM.match(line)
+        if match:
+            found.append((match.group(1), match.group(2).strip()))
+    return found
+
+
+def switch_live(webroot: Path, release: Path) -> None:
+    """Point ``webroot`` at ``release`` in one atomic rename of a fresh symlink."""
+    if webroot.exists() and not webroot.is_symlink():
+        raise DeployError(
+            f"{webroot} is a real folder; move it away once: the hook manages it as a symlink"
+        )
+    webroot.parent.mkdir(parents=True, exist_ok=True)
+    temporary = webroot.with_name(f".{webroot.name}.{os.getpid()}.new")
+    with contextlib.suppress(FileNotFoundError):
+        temporary.unlink()
+    temporary.symlink_to(os.path.relpath(release, webroot.parent), target_is_directory=True)
+    temporary.replace(webroot)  # rename(2): atomic, replaces the old symlink
+
+
+def live_release(config: DeployConfig) -> Path | None:
+    if not config.webroot.is_symlink():
+        return None
+    return config.webroot.resolve()
+
+
+def releases(config: DeployConfig) -> list[Path]:
+    """Complete releases, oldest first."""
+    if not config.releases.is_dir():
+        return []
+    return sorted(
+        p for p in config.releases.iterdir() if p.is_dir() and not p.name.endswith(PARTIAL)
+    )
+
+
+def prune(config: DeployConfig) -> list[Path]:
+    """Keep the newest ``deploy.keep`` releases (always the live one); remove the rest."""
+    live = live_release(config)
+    kept = releases(config)[-config.keep :]
+    removed = []
+    for release in releases(config):
+        if release not in kept and release != live:
+            shutil.rmtree(release)
+            (config.logs / f"{release.name}.log").unlink(missing_ok=True)
+            removed.append(release)
+    return removed
+
+
+def rollback(config: DeployConfig) -> Path:
+    with locked(config.state / "lock"):
+        live = live_release(config)
+        older = [r for r in releases(config) if live is None or r.name < live.name]
+        if not older:
+            raise DeployError("there is no earlier release to go back to")
+        switch_live(config.webroot, older[-1])
+        say(f"live: {config.webroot} -> {older[-1].name} (rolled back)")
+        return older[-1]
+
+
+# --- command line ----------------------------------------------------------------------------
+
+
+def main(argv: list[str] | None = None) -> int:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
+    parser.add_argument("--git-dir", type=Path, default=Path(os.environ.get("GIT_DIR", ".")))
+    commands = parser.add_subparsers(dest="command", required=True)
+    commands.add_parser("deploy", help="build a commit and make it live").add_argument("commit")
+    commands.add_parser("rollback", help="make the previous release live again")
+    commands.add_parser("list", help="list the kept releases")
+    args = parser.parse_args(argv)
+    try:
+        config = DeployConfig.from_git(args.git_dir)
+        if args.command == "deploy":
+            deploy(config, args.commit)
+        elif args.command == "rollback":
+            rollback(config)
+        else:
+            live = live_release(config)
+            for release in releases(config):
+                print(("* " if release == live else "  ") + release.name)
+    except DeployError as exc:
+        return report_failure(args, exc)
+    return 0
+
+
+def report_failure(args: argparse.Namespace, exc: DeployError) -> int:
+    say(f"FAILED: {exc}")
+    with contextlib.suppress(DeployError):
+        config = DeployConfig.from_git(args.git_dir)
+        live = live_release(config)
+        if args.command == "deploy":
+            logs = sorted(config.logs.glob("*.log")) if config.logs.is_dir() else []
+            if logs:
+                say(f"build log: {logs[-1]}")
+                for line in logs[-1].read_text(errors="replace").splitlines()[-15:]:
+                    say("  | " + re.sub(r"\s{3,}", "  ", line.rstrip()))
+        say(f"the live site is unchanged: {live.name if live else 'nothing published yet'}")
+    return 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,521 @@
+"""A Pagefind index that is byte-identical for the same site, wherever and whenever it is built.
+
+The ``pagefind --site`` CLI is not reproducible in two ways (Pagefind 1.5.2):
+
+1. **Page numbers follow the directory walk**, which is the file system's ``readdir`` order:
+   hash order on ext4, creation order on tmpfs. Page numbers are stored in every word index
+   chunk, filter and sort, so the same site built on another file system gets other files.
+2. **Filters and sorts come out of a Rust ``HashMap``** whose seed is random per process
+   (upstream marks it ``TODO: Change filter indexes to BTree to give them a stable hash``).
+   The filter files (``filter/*.pf_filter``), the metadata file (``pagefind.*.pf_meta``) that
+   names them and ``pagefind-entry.json`` that names the metadata file change on every run,
+   even for the same input.
+
+This module keeps the real binary from ``pagefind-bin`` and fixes both:
+
+1. it drives ``pagefind --service`` (the JSON-over-stdin protocol of the official Python and
+   Node wrappers) and adds the HTML files one at a time **in sorted path order**, waiting for
+   each answer, so page *n* is always the *n*-th path in sorted order;
+2. after Pagefind has written the bundle, :func:`canonicalise_bundle` decodes the filter and
+   metadata files (CBOR inside gzip), sorts filters, filter values and sorts by name, and
+   writes them back under content hashes computed the way Pagefind names its files.
+
+Word index chunks and fragments are left exactly as Pagefind wrote them. The CBOR codec below
+handles only what Pagefind writes (definite lengths, integers, text, arrays); anything else,
+or a metadata layout this module does not know, stops with :class:`PagefindError` rather
+than writing an index the browser cannot read.
+"""
+
+from __future__ import annotations
+
+import base64
+import collections
+import contextlib
+import gzip
+import hashlib
+import json
+import logging
+import os
+import shutil
+import subprocess
+import tempfile
+import threading
+import time
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import IO, Any
+
+log = logging.getLogger(__name__)
+log.addHandler(logging.NullHandler())
+
+SIGNATURE = b"pagefind_dcd"  # Pagefind prefixes every gzipped data file with this
+FILTER_HASH_LENGTH = 7
+META_HASH_LENGTH = 10
+
+
+class PagefindError(Exception):
+    """Pagefind could not index the site."""
+
+
+@dataclass(frozen=True)
+class IndexOptions:
+    """What the CLI flags in ``PAGEFIND_ARGS`` can set, as the service's index config."""
+
+    bundle_dir: str = "pagefind"
+    root_selector: str | None = None
+    exclude_selectors: tuple[str, ...] = ()
+    force_language: str | None = None
+    include_characters: str | None = None
+    keep_index_url: bool = False
+
+    def service_config(self) -> dict[str, Any]:
+        config: dict[str, Any] = {"keep_index_url": self.keep_index_url}
+        if self.root_selector:
+            config["root_selector"] = self.root_selector
+        if self.exclude_selectors:
+            config["exclude_selectors"] = list(self.exclude_selectors)
+        if self.force_language:
+            config["force_language"] = self.force_language
+        if self.include_characters:
+            config["include_characters"] = self.include_characters
+        return config
+
+
+@dataclass(frozen=True)
+class IndexSummary:
+    pages: int
+    words: int
+    files: tuple[str, ...] = field(default=())
+
+
+_VALUE_FLAGS = {
+    "--output-subdir": "bundle_dir",
+    "--root-selector": "root_selector",
+    "--exclude-selectors": "exclude_selectors",
+    "--force-language": "force_language",
+    "--include-characters": "include_characters",
+}
+_IGNORED_FLAGS = {"-q", "--quiet", "--silent", "-v", "--verbose"}
+
+
+def options_from_args(args: Sequence[str]) -> IndexOptions:
+    """Translate ``pagefind`` CLI flags (``PAGEFIND_ARGS``) into :class:`IndexOptions`."""
+    values: dict[str, Any] = {}
+    excluded: list[str] = []
+    items = iter(args)
+    for arg in items:
+        flag, _, inline = arg.partition("=")
+        if arg in _IGNORED_FLAGS:
+            continue
+        if flag in ("-k", "--keep-index-url"):
+            values["keep_index_url"] = True
+        elif flag in _VALUE_FLAGS:
+            value = inline or next(items, None)
+            if not value:
+                raise PagefindError(f"PAGEFIND_ARGS: {flag} needs a value")
+            if flag == "--exclude-selectors":
+                excluded.append(value)
+            else:
+                values[_VALUE_FLAGS[flag]] = value
+        else:
+            raise PagefindError(
+                f"PAGEFIND_ARGS: {arg!r} is not supported by the reproducible indexer "
+                f"(supported: {', '.join(sorted([*_VALUE_FLAGS, '--keep-index-url']))})"
+            )
+    return IndexOptions(exclude_selectors=tuple(excluded), **values)
+
+
+def html_files(site: Path, bundle_dir: str) -> list[str]:
+    """Every ``*.html`` under ``site`` (outside the bundle), as sorted POSIX relative paths."""
+    bundle = (site / bundle_dir).resolve()
+    found = []
+    for path in site.rglob("*.html"):
+        if path.is_file() and not path.resolve().is_relative_to(bundle):
+            found.append(path.relative_to(site).as_posix())
+    return sorted(found)
+
+
+def build_index(
+    site: Path, options: IndexOptions | None = None, executable: Path | None = None
+) -> IndexSummary:
+    """Index ``site`` into ``site/<bundle_dir>`` reproducibly; replaces any previous bundle."""
+    options = options or IndexOptions()
+    site = Path(site).resolve()
+    bundle = site / options.bundle_dir
+    if bundle.exists():
+        shutil.rmtree(bundle)  # stale hashed files from an earlier build would linger
+    files = html_files(site, options.bundle_dir)
+    with PagefindService(site, executable) as service:
+        config = options.service_config()
+        index_id = service.request({"type": "NewIndex", "config": config})["index_id"]
+        additions = (_add_file(index_id, site, relative) for relative in files)
+        words = sum(int(reply.get("page_word_count") or 0) for reply in service.stream(additions))
+        if words == 0:
+            raise PagefindError(f"Pagefind found no words to index in {len(files)} HTML files")
+        service.request({"type": "WriteFiles", "index_id": index_id, "output_path": str(bundle)})
+        service.wait_until_written(bundle)
+    pages = canonicalise_bundle(bundle)
+    return IndexSummary(pages=pages, words=words, files=tuple(files))
+
+
+def _add_file(index_id: int, site: Path, relative: str) -> dict[str, Any]:
+    return {
+        "type": "AddFile",
+        "index_id": index_id,
+        "file_path": relative,
+        "url": None,
+        "file_contents": (site / relative).read_bytes().decode("utf-8", errors="replace"),
+    }
+
+
+class PagefindService:
+    """``pagefind --service``: base64 JSON messages, each followed by a comma, both ways.
+
+    Pagefind 1.5's service handles one message at a time, in the order received (its main
+    loop awaits each one; upstream: "TODO: Handle incoming messages concurrently"), so pages
+    are numbered in the order they are sent. Answers are checked to come back in that order.
+    """
+
+    def __init__(self, cwd: Path, executable: Path | None = None) -> None:
+        self.cwd = cwd
+        self.executable = executable or _bundled_executable()
+        self.message_id = 0  # the last message sent
+        self.answered = 0  # the last message answered
+        self.buffer = bytearray()
+
+    def __enter__(self) -> PagefindService:
+        self.stderr: IO[bytes] = tempfile.TemporaryFile()
+        try:
+            self.process = subprocess.Popen(
+                [str(self.executable), "--service"],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=self.stderr,
+                cwd=self.cwd,
+            )
+        except OSError as exc:
+            raise PagefindError(
+                f"cannot start Pagefind ({exc}); is pagefind-bin installed?"
+            ) from exc
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        with contextlib.suppress(OSError):
+            if self.process.stdin:
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=30)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+        self.stderr.close()
+
+    def request(self, payload: dict[str, Any]) -> dict[str, Any]:
+        """Send one message and wait for its answer."""
+        (reply,) = self.stream(iter([payload]))
+        return reply
+
+    def stream(self, payloads: Iterator[dict[str, Any]]) -> Iterator[dict[str, Any]]:
+        """Send messages from a writer thread while yielding the answers in order.
+
+        Waiting for each answer before sending the next costs ~1 ms a page in pipe
+        round trips; pipelining makes the service as fast as the multi-threaded CLI.
+        """
+        outbox = _Outbox()
+        writer = threading.Thread(target=self._send_all, args=(payloads, outbox), daemon=True)
+        writer.start()
+        finished = False
+        try:
+            while (kind := outbox.next_sent()) is not None:
+                yield self._answer(kind)
+            finished = True
+        finally:
+            if not finished:
+                self.process.kill()  # unblocks a writer stuck on a full pipe
+            writer.join()
+        if outbox.failure is not None:
+            raise PagefindError(f"cannot send to Pagefind: {outbox.failure}")
+
+    def _send_all(self, payloads: Iterator[dict[str, Any]], outbox: _Outbox) -> None:
+        assert self.process.stdin is not None
+        try:
+            for payload in payloads:
+                message = json.dumps({"message_id": self.message_id + 1, "payload": payload})
+                self.process.stdin.write(base64.b64encode(message.encode("utf-8")) + b",")
+                self.process.stdin.flush()
+                self.message_id += 1
+                outbox.put(payload["type"])
+        except (OSError, ValueError) as exc:
+            outbox.failure = exc
+        finally:
+            outbox.close()
+
+    def _answer(self, kind: str) -> dict[str, Any]:
+        self.answered += 1
+        try:
+            answer = json.loads(base64.b64decode(self._read_message()))
+        except (OSError, ValueError) as exc:
+            raise PagefindError(f"Pagefind service failed: {exc}; {self._stderr_tail()}") from exc
+        reply = answer.get("payload") or {}
+        if reply.get("type") == "Error":
+            raise PagefindError(f"Pagefind: {reply.get('message')} ({kind})")
+        if answer.get("message_id") != self.answered:
+            raise PagefindError(
+                f"Pagefind answered message {answer.get('message_id')}, expected {self.answered}"
+            )
+        return reply
+
+    def wait_until_written(self, folder: Path, timeout: float = 120.0) -> None:
+        """Wait until Pagefind has closed every file it is writing under ``folder``.
+
+        Pagefind answers WriteFiles when its writes are queued, not done (tokio hands the last
+        buffer of each file to a background thread), and exits the moment its stdin closes:
+        closing it at once can leave files half-written. On Linux the open descriptors in
+        /proc show when it is done; elsewhere the folder must stop changing.
+        """
+        deadline = time.monotonic() + timeout
+        done = self._no_open_files_under if Path("/proc/self/fd").is_dir() else _SettledTree()
+        while not done(folder):
+            if time.monotonic() > deadline:
+                raise PagefindError(f"Pagefind was still writing {folder} after {timeout:.0f} s")
+            time.sleep(0.01)
+
+    def _no_open_files_under(self, folder: Path) -> bool:
+        prefix = f"{folder}{os.sep}"
+        descriptors = Path(f"/proc/{self.process.pid}/fd")
+        try:
+            targets = [str(fd.readlink()) for fd in descriptors.iterdir()]
+        except FileNotFoundError:  # a descriptor closed while listing: look again
+            return False
+        return not any(target.startswith(prefix) for target in targets)
+
+    def _read_message(self) -> bytes:
+        assert self.process.stdout is not None
+        while b"," not in self.buffer:
+            chunk = self.process.stdout.read1(1 << 16)  # type: ignore[attr-defined]
+            if not chunk:
+                raise OSError("Pagefind exited before answering")
+            self.buffer += chunk
+        end = self.buffer.index(b",")
+        message = bytes(self.buffer[:end])
+        del self.buffer[: end + 1]
+        return message
+
+    def _stderr_tail(self) -> str:
+        self.stderr.seek(0)
+        return self.stderr.read().decode("utf-8", errors="replace").strip()[-2000:]
+
+
+class _Outbox:
+    """What the writer thread has sent and not yet seen answered, in order."""
+
+    def __init__(self) -> None:
+        self.kinds: collections.deque[str] = collections.deque()
+        self.closed = False
+        self.failure: BaseException | None = None
+        self.condition = threading.Condition()
+
+    def put(self, kind: str) -> None:
+        with self.condition:
+            self.kinds.append(kind)
+            self.condition.notify()
+
+    def close(self) -> None:
+        with self.condition:
+            self.closed = True
+            self.condition.notify()
+
+    def next_sent(self) -> str | None:
+        """The next message to wait an answer for, or None when all are answered."""
+        with self.condition:
+            self.condition.wait_for(lambda: self.kinds or self.closed)
+            return self.kinds.popleft() if self.kinds else None
+
+
+class _SettledTree:
+    """True once a folder's file names, sizes and times stayed the same for three looks."""
+
+    def __init__(self) -> None:
+        self.last: list[tuple[str, int, int]] = []
+        self.same = 0
+
+    def __call__(self, folder: Path) -> bool:
+        time.sleep(0.05)
+        now = sorted((str(p), *_size_and_time(p)) for p in folder.rglob("*") if p.is_file())
+        self.same = self.same + 1 if now == self.last else 0
+        self.last = now
+        return self.same >= 3
+
+
+def _size_and_time(path: Path) -> tuple[int, int]:
+    status = path.stat()
+    return status.st_size, status.st_mtime_ns
+
+
+def _bundled_executable() -> Path:
+    try:
+        from pagefind_bin import get_executable
+    except ImportError as exc:
+        raise PagefindError("pagefind-bin is not installed") from exc
+    return Path(get_executable())
+
+
+# --- Canonical filter, sort and metadata files ----------------------------------------------
+
+
+def canonicalise_bundle(bundle: Path) -> int:
+    """Rewrite filters, sorts and metadata in name order; return the number of pages."""
+    entry_path = bundle / "pagefind-entry.json"
+    entry = json.loads(entry_path.read_text(encoding="utf-8"))
+    pages = 0
+    for language, info in entry["languages"].items():
+        info["hash"] = _canonicalise_language(bundle, language, info["hash"])
+        pages += int(info.get("page_count", 0))
+    entry["languages"] = dict(sorted(entry["languages"].items()))
+    text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
+    entry_path.write_text(text, encoding="utf-8")
+    return pages
+
+
+def _canonicalise_language(bundle: Path, language: str, meta_hash: str) -> str:
+    meta_path = bundle / f"pagefind.{meta_hash}.pf_meta"
+    meta = read_data_file(meta_path)
+    if not _known_meta_layout(meta):
+        raise PagefindError(f"{meta_path}: unknown Pagefind metadata layout (version {meta[0]!r})")
+    filters = []
+    for name, filter_hash in sorted(meta[3]):
+        old = bundle / "filter" / f"{filter_hash}.pf_filter"
+        data = read_data_file(old)
+        data[1] = sorted(([value, sorted(pages)] for value, pages in data[1]), key=_first)
+        old.unlink()
+        filters.append([name, write_data_file(bundle / "filter", language, data, ".pf_filter")])
+    meta[3] = filters
+    meta[4] = sorted(meta[4], key=_first)
+    meta_path.unlink()
+    return write_data_file(bundle, language, meta, ".pf_meta", prefix="pagefind.")
+
+
+def _first(item: list[Any]) -> str:
+    return item[0]
+
+
+def _known_meta_layout(meta: Any) -> bool:
+    """1.5.x: [version, pages, index chunks, [[filter, hash]], [[sort, pages]], ...]."""
+    return (
+        isinstance(meta, list)
+        and len(meta) >= 5
+        and isinstance(meta[0], str)
+        and all(_pair_of(item, str, str) for item in meta[3])
+        and all(_pair_of(item, str, list) for item in meta[4])
+    )
+
+
+def _pair_of(item: Any, first: type, second: type) -> bool:
+    return (
+        isinstance(item, list)
+        and len(item) == 2
+        and isinstance(item[0], first)
+        and isinstance(item[1], second)
+    )
+
+
+def read_data_file(path: Path) -> Any:
+    raw = gzip.decompress(path.read_bytes())
+    if not raw.startswith(SIGNATURE):
+        raise PagefindError(f"{path}: not a Pagefind data file")
+    body = raw[len(SIGNATURE) :]
+    value, end = cbor_decode(body)
+    if end != len(body) or cbor_encode(value) != body:
+        raise PagefindError(f"{path}: Pagefind wrote CBOR this module cannot round-trip")
+    return value
+
+
+def write_data_file(folder: Path, language: str, value: Any, suffix: str, prefix: str = "") -> str:
+    """Write a gzipped data file named by its content hash, as Pagefind does; return the name."""
+    body = cbor_encode(value)
+    digest = pagefind_hash(body)
+    length = META_HASH_LENGTH if suffix == ".pf_meta" else FILTER_HASH_LENGTH
+    while True:
+        name = f"{language}_{digest[:length]}"
+        path = folder / f"{prefix}{name}{suffix}"
+        if not path.exists() or read_data_file(path) == value or length >= len(digest):
+            break
+        length += 1  # a short-hash collision with different content: lengthen, like Pagefind
+    folder.mkdir(parents=True, exist_ok=True)
+    path.write_bytes(gzip.compress(SIGNATURE + body, compresslevel=9, mtime=0))
+    return name
+
+
+def pagefind_hash(data: bytes) -> str:
+    """SHA-1 as Pagefind prints it: each byte as unpadded hex (``{:x?}``)."""
+    return "".join(format(byte, "x") for byte in hashlib.sha1(data).digest())
+
+
+# --- The subset of CBOR (RFC 8949) that Pagefind's minicbor output uses ---------------------
+
+
+def cbor_decode(data: bytes, offset: int = 0) -> tuple[Any, int]:
+    major, argument, offset = _head(data, offset)
+    if major == 0:
+        return argument, offset
+    if major == 1:
+        return -1 - argument, offset
+    if major in (2, 3):
+        chunk = data[offset : offset + argument]
+        return (bytes(chunk) if major == 2 else chunk.decode("utf-8")), offset + argument
+    if major == 4:
+        items = []
+        for _ in range(argument):
+            item, offset = cbor_decode(data, offset)
+            items.append(item)
+        return items, offset
+    if major == 7 and argument in _SIMPLE:
+        return _SIMPLE[argument], offset
+    raise PagefindError(f"unsupported CBOR item (major type {major}) at byte {offset}")
+
+
+_SIMPLE = {20: False, 21: True, 22: None}
+
+
+def _head(data: bytes, offset: int) -> tuple[int, int, int]:
+    initial = data[offset]
+    major, info = initial >> 5, initial & 0x1F
+    offset += 1
+    if info < 24:
+        return major, info, offset
+    if info > 27:
+        raise PagefindError(f"unsupported CBOR length encoding at byte {offset - 1}")
+    size = 1 << (info - 24)
+    return major, int.from_bytes(data[offset : offset + size], "big"), offset + size
+
+
+def cbor_encode(value: Any) -> bytes:
+    return b"".join(_encode_parts(value))
+
+
+def _encode_parts(value: Any) -> Iterator[bytes]:
+    if isinstance(value, bool) or value is None:
+        yield bytes([0xE0 | {False: 20, True: 21, None: 22}[value]])
+    elif isinstance(value, int):
+        yield _encode_head(0, value) if value >= 0 else _encode_head(1, -1 - value)
+    elif isinstance(value, bytes):
+        yield _encode_head(2, len(value)) + value
+    elif isinstance(value, str):
+        raw = value.encode("utf-8")
+        yield _encode_head(3, len(raw)) + raw
+    elif isinstance(value, list):
+        yield _encode_head(4, len(value))
+        for item in value:
+            yield from _encode_parts(item)
+    else:
+        raise PagefindError(f"cannot encode {type(value).__name__} as CBOR")
+
+
+def _encode_head(major: int, argument: int) -> bytes:
+    if argument < 24:
+        return bytes([major << 5 | argument])
+    for info, size in ((24, 1), (25, 2), (26, 4), (27, 8)):
+        if argument < 1 << (8 * size):
+            return bytes([major << 5 | info]) + argument.to_bytes(size, "big")
+    raise PagefindError(f"integer {argument} too large for CBOR")

@@ -1,0 +1,267 @@
+"""Publishing by `git push`: the post-receive hook against a real bare repository, and the
+CI workflows (GitHub Actions, GitLab CI) checked against the Makefile they must drive."""
+
+from __future__ import annotations
+
+import os
+import re
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import FIXTURES, ROOT, run_import
+
+PROJECT_FILES = [
+    "pelicanconf.py",
+    "publishconf.py",
+    "Makefile",
+    "pyproject.toml",
+    ".gitignore",
+    "theme",
+    "plugins",
+    "newsarchive",
+    "scripts",
+]
+HARBOUR = "2018/03/14/harbour-bridge-plan-wins-council-vote-after-six-hour-debate/index.html"
+GIT_IDENTITY = [
+    "-c",
+    "user.name=Editor",
+    "-c",
+    "user.email=editor@example.invalid",
+    "-c",
+    "commit.gpgsign=false",
+]
+BROKEN_STORY = """Title: A story with a broken date
+Date: the day after tomorrow
+Slug: broken-date
+
+This story's date cannot be read.
+"""
+
+
+def git(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
+    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+    return subprocess.run(
+        ["git", *GIT_IDENTITY, *map(str, args)],
+        cwd=cwd,
+        env=env,
+        capture_output=True,
+        text=True,
+        check=False,
+        timeout=120,
+    )
+
+
+def copy_project(work: Path) -> None:
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
+    for name in PROJECT_FILES:
+        source = ROOT / name
+        if source.is_dir():
+            shutil.copytree(source, work / name, ignore=ignore)
+        else:
+            shutil.copy2(source, work / name)
+
+
+@pytest.fixture
+def server(tmp_path: Path) -> dict[str, Path]:
+    """A bare repository with the hook installed, configured like deploy/README.md says."""
+    bare = tmp_path / "archive.git"
+    assert (
+        git("init", "--quiet", "--bare", "--initial-branch=main", bare, cwd=tmp_path).returncode
+        == 0
+    )
+    for name in ("post-receive", "release.py"):
+        shutil.copy2(ROOT / "deploy" / name, bare / "hooks" / name)
+    webroot = tmp_path / "www" / "archive"
+    venv = Path(sys.executable).parent.parent  # the test's own venv: no install per test
+    for key, value in {
+        "deploy.webroot": str(webroot),
+        "deploy.venv": str(venv),
+        "deploy.install": "false",
+        "deploy.siteurl": "https://archive.example.test",
+    }.items():
+        assert git("config", key, value, cwd=bare).returncode == 0
+    work = tmp_path / "work"
+    assert git("clone", "--quiet", bare, work, cwd=tmp_path).returncode == 0
+    return {"bare": bare, "webroot": webroot, "work": work, "tmp": tmp_path}
+
+
+def commit_and_push(work: Path, message: str) -> subprocess.CompletedProcess:
+    assert git("add", "--all", cwd=work).returncode == 0
+    assert git("commit", "--quiet", "-m", message, cwd=work).returncode == 0
+    return git("push", "origin", "HEAD:main", cwd=work)
+
+
+def test_push_publishes_and_a_broken_push_keeps_the_live_site(server):
+    work, webroot = server["work"], server["webroot"]
+    copy_project(work)
+    run_import(work / "content", server["tmp"] / "report.jsonl", FIXTURES / "text")
+
+    pushed = commit_and_push(work, "Three stories")
+    output = pushed.stdout + pushed.stderr
+    assert pushed.returncode == 0, output
+    assert "remote: deploy: live:" in output, output
+    assert webroot.is_symlink()
+    story = (webroot / HARBOUR).read_text(encoding="utf-8")
+    assert "Harbour bridge plan wins council vote" in story
+    assert "https://archive.example.test/" in story  # built with publishconf.py and SITEURL
+    assert (webroot / "pagefind" / "pagefind-entry.json").is_file()
+    live = webroot.resolve()
+    home = (webroot / "index.html").read_bytes()
+
+    (work / "content" / "articles" / "broken-date.md").write_text(BROKEN_STORY, encoding="utf-8")
+    pushed = commit_and_push(work, "A story with a broken date")
+    output = pushed.stdout + pushed.stderr
+    assert pushed.returncode == 0, output  # the commit is accepted; only the release fails
+    assert "remote: deploy: FAILED:" in output, output
+    assert re.search(r"remote: deploy: FAILED: .*Could not process .*broken-date\.md", output)
+    assert f"the live site is unchanged: {live.name}" in output
+    assert webroot.resolve() == live
+    assert (webroot / "index.html").read_bytes() == home
+    assert (webroot / HARBOUR).is_file()
+    releases = webroot.resolve().parent
+    assert not [p.name for p in releases.iterdir() if p.name.endswith(".partial")]
+
+    (work / "content" / "articles" / "broken-date.md").unlink()
+    (work / "content" / "articles" / "fixed.md").write_text(
+        BROKEN_STORY.replace("the day after tomorrow", "2019-05-01").replace(
+            "broken-date", "fixed-date"
+        ),
+        encoding="utf-8",
+    )
+    pushed = commit_and_push(work, "Fix the date")
+    assert "remote: deploy: live:" in pushed.stdout + pushed.stderr
+    assert (webroot / "2019/05/01/fixed-date/index.html").is_file()
+    assert webroot.resolve() != live and live.is_dir()  # the previous release is kept
+
+
+def test_push_to_another_branch_publishes_nothing(server):
+    work = server["work"]
+    (work / "notes.txt").write_text("draft\n", encoding="utf-8")
+    assert git("add", "--all", cwd=work).returncode == 0
+    assert git("commit", "--quiet", "-m", "notes", cwd=work).returncode == 0
+    pushed = git("push", "origin", "HEAD:drafts", cwd=work)
+    assert pushed.returncode == 0
+    assert "only branch 'main' is published" in pushed.stderr
+    assert not server["webroot"].exists()
+
+
+def test_release_log_scan_names_pelicans_errors():
+    sys.path.insert(0, str(ROOT / "deploy"))
+    try:
+        import release
+    finally:
+        sys.path.remove(str(ROOT / "deploy"))
+    log = (
+        "[23:42:00] ERROR    Could not process articles/broken.md      generators.py:721\n"
+        "[23:42:00] WARNING  Empty alt attribute                        readers.py:9\n"
+        "           CRITICAL PelicanTemplateNotFound: no 404           __init__.py:683\n"
+        "Done: Processed 7 articles\n"
+    )
+    assert release.log_problems(log) == [
+        ("ERROR", "Could not process articles/broken.md"),
+        ("CRITICAL", "PelicanTemplateNotFound: no 404"),
+    ]
+
+
+# --- CI workflows ----------------------------------------------------------------------------
+
+WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
+OFFICIAL_ACTION = re.compile(r"^actions/[\w.-]+@(v\d+|[0-9a-f]{40})$")
+
+
+def load(path: Path) -> dict:
+    yaml = pytest.importorskip("yaml")  # PyYAML, from the [test] extra
+    return yaml.safe_load(path.read_text(encoding="utf-8"))
+
+
+def triggers(workflow: dict) -> dict:
+    # YAML 1.1 reads a bare `on` key as True.
+    on = workflow.get("on", workflow.get(True))
+    return dict.fromkeys(on) if isinstance(on, list) else dict(on)
+
+
+def steps(workflow: dict) -> list[dict]:
+    return [step for job in workflow["jobs"].values() for step in job.get("steps", [])]
+
+
+def make_targets() -> set[str]:
+    text = (ROOT / "Makefile").read_text(encoding="utf-8")
+    return set(re.findall(r"^([a-z][\w-]*):(?!=)", text, flags=re.MULTILINE))
+
+
+def make_invocations(script: str) -> list[str]:
+    """The target of every `make <target>` in a shell script."""
+    return re.findall(r"(?:^|[;&|]\s*|\bthen\s+)make\s+(?:-\S+\s+)*([a-z][\w-]*)", script, re.M)
+
+
+def test_workflows_parse_and_use_only_official_pinned_actions():
+    assert {p.name for p in WORKFLOWS} >= {"pages.yml", "tests.yml"}
+    for path in WORKFLOWS:
+        workflow = load(path)
+        assert workflow["jobs"], path
+        for step in steps(workflow):
+            if "uses" in step:
+                assert OFFICIAL_ACTION.match(step["uses"]), f"{path.name}: {step['uses']}"
+
+
+def test_workflow_run_steps_use_existing_make_targets():
+    targets = make_targets()
+    assert {"publish", "test", "import", "lint"} <= targets
+    scripts = [step["run"] for path in WORKFLOWS for step in steps(load(path)) if "run" in step]
+    gitlab = load(ROOT / ".gitlab-ci.yml")
+    scripts += [
+        line for job in gitlab.values() if isinstance(job, dict) for line in job.get("script", [])
+    ]
+    used = [target for script in scripts for target in make_invocations(script)]
+    assert used and set(used) <= targets, used
+
+
+def test_pages_workflow_builds_with_publish_and_deploys_with_pages_actions():
+    workflow = load(ROOT / ".github" / "workflows" / "pages.yml")
+    assert "push" in triggers(workflow)
+    build = workflow["jobs"]["build"]
+    assert "default_branch" in build["if"]
+    uses = [step.get("uses", "").split("@")[0] for step in steps(workflow)]
+    for action in (
+        "actions/configure-pages",
+        "actions/upload-pages-artifact",
+        "actions/deploy-pages",
+    ):
+        assert action in uses
+    publish = next(s for s in build["steps"] if "make publish" in s.get("run", ""))
+    assert publish["env"]["SITEURL"] == "${{ steps.pages.outputs.base_url }}"
+    upload = next(s for s in build["steps"] if "upload-pages-artifact" in s.get("uses", ""))
+    assert upload["with"]["path"] == "output"  # the Makefile's OUTPUTDIR
+    inbox = next(s for s in build["steps"] if "inbox" in s.get("run", ""))
+    assert "make import SAMPLES=inbox" in inbox["run"]
+    caches = [s for s in build["steps"] if s.get("uses", "").startswith("actions/cache@")]
+    keys = " ".join(s["with"]["key"] for s in caches)
+    assert "hashFiles('pyproject.toml'" in keys and "pelicanconf.py" in keys
+    assert workflow["permissions"] == {"contents": "read", "pages": "write", "id-token": "write"}
+
+
+def test_tests_workflow_runs_make_test_on_pull_requests():
+    workflow = load(ROOT / ".github" / "workflows" / "tests.yml")
+    assert "pull_request" in triggers(workflow)
+    assert any("make test" in step.get("run", "") for step in steps(workflow))
+
+
+def test_gitlab_pages_job_publishes_public():
+    gitlab = load(ROOT / ".gitlab-ci.yml")
+    pages = gitlab["pages"]
+    assert pages["artifacts"]["paths"] == ["public"]
+    assert any("make publish" in line and "public" in line for line in pages["script"])
+    assert pages["variables"]["SITEURL"] == "$CI_PAGES_URL"
+    assert any("make test" in line for line in gitlab["test"]["script"])
+
+
+def test_hook_is_executable_and_documented():
+    hook = ROOT / "deploy" / "post-receive"
+    assert os.access(hook, os.X_OK)
+    readme = (ROOT / "deploy" / "README.md").read_text(encoding="utf-8")
+    for key in re.findall(r"deploy\.[a-z]+", (ROOT / "deploy" / "release.py").read_text()):
+        assert key in readme, key
