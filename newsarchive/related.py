@@ -31,6 +31,9 @@ class RelatedInputError(ValueError):
     """The input records cannot be ranked (e.g. two records share an id)."""
 
 
+KEY_TERM_MAX_SHARE = 0.05  # key-term reasons come from words in at most 5% of stories
+
+
 @dataclass(frozen=True, slots=True)
 class RelatedInput:
     id: str  # stable id (the plugin uses the article's URL)
@@ -148,7 +151,13 @@ def _records(
 ) -> dict[str, list[Related]]:
     valid, rows, cols = rank._pairs(top_index)
     term_list = terms.tolist()
-    allowed = np.asarray([not t.startswith(TITLE_MARK) and not t.isdigit() for t in term_list])
+    # A reason a reader can use names a distinctive word: not a number, and not one that
+    # a large share of the archive uses ("city", "percent", "first").
+    doc_freq = np.bincount(vectors.indices, minlength=vectors.shape[1])
+    common = doc_freq > max(2, KEY_TERM_MAX_SHARE * vectors.shape[0])
+    allowed = np.asarray(
+        [not t.startswith(TITLE_MARK) and not t.isdigit() for t in term_list]
+    ) & ~common
     words = rank.key_terms(vectors, allowed, rows, cols, options.key_terms)
     out: dict[str, list[Related]] = {story.id: [] for story in stories}
     scores = top_score[valid].tolist()
