@@ -4,6 +4,8 @@ Synthetic stories (deterministic seed): a Zipfian general vocabulary of 40,000 m
 words plus 300 topical clusters with their own 60-word vocabularies; each story draws
 120-480 words, about a quarter from its cluster, and a title of 6-10 words. Around 2% of
 stories are near-copies of an earlier one (wire duplicates), and a few have no text.
+CPU time includes the word-counting worker processes; the machine's load is printed with
+each figure, since other work on the machine slows the wall-clock time.
 
     python -m benchmarks.bench_related --n 20000
     python -m benchmarks.bench_related --n 100000 [--cache DIR]
@@ -13,6 +15,7 @@ from __future__ import annotations
 
 import argparse
 import datetime as dt
+import os
 import resource
 import sys
 import tempfile
@@ -65,15 +68,32 @@ def synthetic_stories(n: int, seed: int = 1987) -> list[RelatedInput]:
     return stories
 
 
-def peak_rss_mb() -> float:
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+def peak_rss_mb(who: int = resource.RUSAGE_SELF) -> float:
+    """Peak resident memory of this process (or of its largest finished child process)."""
+    return resource.getrusage(who).ru_maxrss / 1024
+
+
+def cpu_seconds() -> float:
+    """CPU time of this process and of its finished children (the word-counting workers)."""
+    return sum(
+        usage.ru_utime + usage.ru_stime
+        for usage in map(resource.getrusage, (resource.RUSAGE_SELF, resource.RUSAGE_CHILDREN))
+    )
 
 
 def timed(stories: Sequence[RelatedInput], cache: Path | None) -> tuple[float, float, int]:
-    wall, cpu = time.perf_counter(), time.process_time()
+    wall, cpu = time.perf_counter(), cpu_seconds()
     lists = related(stories, 5, cache_dir=cache)
     links = sum(len(v) for v in lists.values())
-    return time.perf_counter() - wall, time.process_time() - cpu, links
+    return time.perf_counter() - wall, cpu_seconds() - cpu, links
+
+
+def load_average() -> str:
+    """The machine's 1-minute load (other work slows the wall-clock figures)."""
+    try:
+        return f"{os.getloadavg()[0]:.2f}"
+    except OSError:
+        return "unknown"
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -82,14 +102,16 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser.add_argument("--cache", type=Path, help="cache folder (default: a temporary one)")
     args = parser.parse_args(argv)
     stories = synthetic_stories(args.n)
-    print(f"{args.n} synthetic stories generated; peak RSS so far {peak_rss_mb():.0f} MB")
+    print(f"{args.n} synthetic stories generated; peak RSS so far {peak_rss_mb():.0f} MB; "
+          f"{os.cpu_count()} CPUs, load {load_average()}")
     with tempfile.TemporaryDirectory() as temp:
         cache = args.cache or Path(temp)
         for label, batch in (("cold cache", stories[:-1]), ("warm cache, +1 story", stories)):
             wall, cpu, links = timed(batch, cache)
             print(f"{label:22s} n={len(batch)}: wall {wall:.2f} s, CPU {cpu:.2f} s, "
                   f"{len(batch) / wall:,.0f} articles/s, {links} links, "
-                  f"peak RSS {peak_rss_mb():.0f} MB")
+                  f"peak RSS {peak_rss_mb():.0f} MB (workers "
+                  f"{peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB), load {load_average()}")
     return 0
 
 

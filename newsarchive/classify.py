@@ -7,7 +7,17 @@ from dataclasses import dataclass
 
 from newsarchive.article import Article
 from newsarchive.countries import CountryMention, detect_countries
-from newsarchive.topics import TopicScore, assign_topics
+from newsarchive.topics import TermOverlay, TopicScore, assign_topics
+
+# The archive's learned topic words (newsarchive.topic_feedback), set once per import run in
+# the parent and, as their initializer, in every worker process; ``None``: the lexicon alone.
+_topic_overlay: TermOverlay | None = None
+
+
+def use_topic_overlay(overlay: TermOverlay | None) -> None:
+    """Classify with this archive's learned topic words from now on (``None``: without)."""
+    global _topic_overlay
+    _topic_overlay = overlay
 
 
 @dataclass(frozen=True, slots=True)
@@ -33,7 +43,13 @@ def classify(article: Article) -> tuple[Article, Labels]:
     Labels already on the article (set by a reader from the source's own metadata) are
     kept first; the classifiers add to them.
     """
-    topics = assign_topics(article.title, article.text, section=article.section, url=article.url)
+    topics = assign_topics(
+        article.title,
+        article.text,
+        section=article.section,
+        url=article.url,
+        overlay=_topic_overlay,
+    )
     found = detect_countries(
         article.title, article.text, dateline=article.dateline, places=_photo_places(article)
     )

@@ -18,6 +18,7 @@ it was written are kept when the story is re-imported.
 from __future__ import annotations
 
 import hashlib
+import html
 import json
 import os
 import re
@@ -154,7 +155,9 @@ def _metadata(article: Article, slug: str) -> dict[str, str]:
         "Section": article.section,
         "Topics": ", ".join(article.topics),
         "Countries": ", ".join(article.countries),
-        "Summary": article.summary,
+        # Pelican treats a summary as HTML (feeds write it as <summary type="html">, the theme
+        # strips its tags): scraped text goes in escaped, so it is only ever read as text.
+        "Summary": html.escape(article.summary, quote=False),
         "Image": safe_link(lead.image, local=True),
         "Image_Size": f"{lead.width}x{lead.height}" if lead.width else "",
         "Caption": lead.caption,
@@ -241,6 +244,27 @@ def iter_content(content_dir: Path) -> Iterator[Path]:
                 yield Path(root, name)
 
 
+# What atomic_write's temporary files are called: ".NAME." + mkstemp's 8 characters + ".tmp".
+_TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
+
+
+def is_temporary(name: str) -> bool:
+    return bool(_TEMPORARY.match(name))
+
+
+def remove_temporaries(folder: Path) -> int:
+    """Delete the temporary files a killed run left behind under ``folder`` (their rename never
+    happened, so each holds a write that did not complete); return how many. Call it before a
+    run starts writing: a run still going would lose its temporary files too."""
+    removed = 0
+    for root, _dirs, files in os.walk(folder):
+        for name in files:
+            if is_temporary(name):
+                Path(root, name).unlink(missing_ok=True)
+                removed += 1
+    return removed
+
+
 def atomic_write(path: Path, data: str | bytes, *, durable: bool = True) -> None:
     """Write via a temporary file in the same folder, then rename: old or new, never half.
 
@@ -278,7 +302,9 @@ def photo_updates(fields: dict[str, str], photo: Photo) -> dict[str, str]:
                 "Credit": fields.get("Credit") or photo.credit}
     try:
         extra = json.loads(fields.get("Photos") or "[]")
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
+        extra = []
+    if not isinstance(extra, list):  # a hand-edited field that is not a list of photos
         extra = []
     for item in extra:
         if isinstance(item, dict) and re.findall(r"\w+", str(item.get("caption", "")).lower()) \

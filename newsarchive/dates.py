@@ -7,6 +7,8 @@ import re
 
 from dateutil import parser as dateparser
 
+from newsarchive.errors import InputRejected
+
 # A date line is short and made only of date words: weekday/month names, numbers,
 # separators, an optional time and zone. Anything else ("Reuters reported on ...")
 # is prose, not a date line.
@@ -21,6 +23,11 @@ _YEAR = re.compile(r"(?<!\d)(1[89]\d\d|2\d\d\d)(?!\d)")
 _LABEL = re.compile(r"^(?:updated|published|posted)\s*:?\s*", re.IGNORECASE)
 
 MAX_DATE_LINE = 60
+# The years a story may be dated in. A fixed window, not "up to now": a check against the clock
+# would accept an input today and refuse it later, and builds must not depend on when they run.
+# Year 0 cannot be represented at all; 9999 and other far-future years are scraping errors
+# (and would overflow date arithmetic in feeds and time zones).
+MIN_YEAR, MAX_YEAR = 1800, 2199
 
 
 def parse_date_line(line: str) -> dt.datetime | None:
@@ -48,3 +55,12 @@ def iso_date(value: dt.datetime) -> str:
     if value.tzinfo is None and value.time() == dt.time(0, 0):
         return value.date().isoformat()
     return value.isoformat(timespec="seconds" if value.second else "minutes")
+
+
+def plausible_date(value: dt.datetime) -> dt.datetime:
+    """``value`` when its year is in ``MIN_YEAR``–``MAX_YEAR``; ``InputRejected`` otherwise."""
+    if not MIN_YEAR <= value.year <= MAX_YEAR:
+        raise InputRejected(
+            f"implausible date {value.date().isoformat()}: stories are dated between "
+            f"{MIN_YEAR} and {MAX_YEAR}")
+    return value

@@ -18,6 +18,7 @@ changed by hand are kept on re-import (see :mod:`newsarchive.content`).
 from __future__ import annotations
 
 import dataclasses
+import glob
 import json
 import logging
 import os
@@ -32,14 +33,16 @@ from pathlib import Path
 from typing import IO
 
 from newsarchive.article import Article
-from newsarchive.classify import Labels
+from newsarchive.classify import Labels, use_topic_overlay
 from newsarchive.content import (
     ATTACHED,
     atomic_write,
     editor_values,
     fingerprint,
+    is_temporary,
     photo_updates,
     relative_path,
+    remove_temporaries,
     render,
     split_file,
     story_key,
@@ -49,6 +52,8 @@ from newsarchive.dates import iso_date
 from newsarchive.images import write_image
 from newsarchive.index import ContentIndex, key_id
 from newsarchive.text import headline_from_lead, slugify
+from newsarchive.topic_feedback import FeedbackCollector, keep_topics_edited, write_feedback
+from newsarchive.topics import TermOverlay
 from newsarchive.units import Unit, iter_units
 from newsarchive.work import Outcome, caption_key, process, process_batch
 
@@ -87,7 +92,15 @@ class ReportRecord:
     extra_fields: tuple[str, ...] = ()  # input fields no reader mapping knew (JSON records)
 
     def to_json(self) -> str:
-        return json.dumps(dataclasses.asdict(self), ensure_ascii=False, sort_keys=False)
+        record = dataclasses.asdict(self)
+        record.update(input=printable_path(self.input), output=printable_path(self.output))
+        return json.dumps(record, ensure_ascii=False, sort_keys=False)
+
+
+def printable_path(path: str) -> str:
+    """A path as UTF-8 text: bytes a file name holds that are not UTF-8 (kept by Python as
+    lone surrogates, which no UTF-8 file can hold) are written as ``\\xNN``."""
+    return path.encode("utf-8", "surrogateescape").decode("utf-8", "backslashreplace")
 
 
 def _record(label: str, article: Article, labels: Labels | None, status: str, output: Path,
@@ -155,6 +168,8 @@ def store(outcome: Outcome, index: ContentIndex) -> ReportRecord:
         target = index.root / relative_path(article, slug)
         before = target.read_text(encoding="utf-8") if target.exists() else None
     text = render(article, slug, keep)
+    if existing is not None and "Topics" in keep:  # an editor's topics stay the editor's
+        text = keep_topics_edited(text, fields)
     for image in outcome.images:
         write_image(index.root, image)
     if before == text:
@@ -222,14 +237,21 @@ def _batches(units: Iterable[Unit], size: int) -> Iterator[list[Unit]]:
         yield batch
 
 
-def outcomes_in_order(units: Iterator[Unit], jobs: int) -> Iterator[list[Outcome]]:
+def outcomes_in_order(units: Iterator[Unit], jobs: int,
+                      overlay: TermOverlay | None = None) -> Iterator[list[Outcome]]:
     """Each unit's outcomes in input order; read and classified by ``jobs`` worker processes
-    with at most ``4 × jobs`` batches in flight (memory stays bounded)."""
+    with at most ``4 × jobs`` batches in flight (memory stays bounded). Stories are classified
+    with the archive's learned topic words ``overlay`` (see :mod:`newsarchive.topic_feedback`)."""
     first = list(islice(units, SERIAL_BELOW))
     if jobs <= 1 or len(first) < SERIAL_BELOW:
-        yield from (process(unit) for unit in chain(first, units))
+        use_topic_overlay(overlay)
+        try:
+            yield from (process(unit) for unit in chain(first, units))
+        finally:
+            use_topic_overlay(None)
         return
-    with ProcessPoolExecutor(max_workers=jobs) as pool:
+    with ProcessPoolExecutor(max_workers=jobs, initializer=use_topic_overlay,
+                             initargs=(overlay,)) as pool:
         pending: deque = deque()
         for batch in _batches(chain(first, units), BATCH):
             pending.append(pool.submit(process_batch, batch))
@@ -248,18 +270,31 @@ def _spooled(spool: IO[bytes]) -> Iterator[list[Outcome]]:
             return
 
 
+def scan_content(content_dir: Path) -> tuple[ContentIndex, TermOverlay | None]:
+    """The content index and, from the same pass over the files, the topic words the
+    editors' corrections teach (also written to the content folder for review)."""
+    collector = FeedbackCollector(content_dir)
+    index = ContentIndex.scan(content_dir, collector.observe)
+    feedback = collector.feedback()
+    write_feedback(content_dir, feedback)
+    return index, feedback.overlay()
+
+
 def run(options: Options) -> Counter[str]:
     """Import every input; write the report; return the count of each status."""
     from tqdm import tqdm  # imported here: only the run loop shows progress
 
     options.content_dir.mkdir(parents=True, exist_ok=True)
-    index = ContentIndex.scan(options.content_dir)
+    stale = remove_temporaries(options.content_dir)
+    if stale:
+        log.warning("removed %d temporary files left by an interrupted run", stale)
+    index, overlay = scan_content(options.content_dir)
     counts: Counter[str] = Counter()
     jobs = options.jobs or os.cpu_count() or 1
     report = _ReportFile(options.report_path)
     units = iter(tqdm(iter_units(options.inputs), unit=" inputs", disable=not options.progress))
     with tempfile.TemporaryFile() as spool, report:
-        for outcomes in outcomes_in_order(units, jobs):
+        for outcomes in outcomes_in_order(units, jobs, overlay):
             if any(o.deferred for o in outcomes):
                 pickle.dump(outcomes, spool)
                 continue
@@ -281,7 +316,11 @@ class _ReportFile:
     def __enter__(self) -> _ReportFile:
         if self.path:
             self.path.parent.mkdir(parents=True, exist_ok=True)
-            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", dir=self.path.parent)
+            for stale in self.path.parent.glob(f".{glob.escape(self.path.name)}.*.tmp"):
+                if is_temporary(stale.name):  # the report of an interrupted run
+                    stale.unlink(missing_ok=True)
+            fd, self.tmp = tempfile.mkstemp(prefix=f".{self.path.name}.", suffix=".tmp",
+                                            dir=self.path.parent)
             self.stream = os.fdopen(fd, "w", encoding="utf-8")
         return self
 

@@ -11,12 +11,15 @@ import hashlib
 import html
 import json
 import re
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
 from newsarchive.content import iter_content, parse_generated, split_file
 from newsarchive.dedup import NearDuplicateIndex, Signature, signature
 from newsarchive.work import caption_key
+
+Observer = Callable[[Path, dict[str, str], str], None]  # (path, fields as written, plain text)
 
 
 def key_id(key: str) -> str:
@@ -51,7 +54,9 @@ def captions_of(meta: dict[str, str]) -> list[str]:
     captions = [meta.get("Caption", "")]
     try:
         extra = json.loads(meta.get("Photos") or "[]")
-    except json.JSONDecodeError:
+    except (ValueError, RecursionError):
+        extra = []
+    if not isinstance(extra, list):  # a hand-edited field that is not a list of photos
         extra = []
     captions += [p.get("caption", "") for p in extra if isinstance(p, dict)]
     return [c for c in captions if c]
@@ -67,11 +72,16 @@ class ContentIndex:
     near: NearDuplicateIndex = field(default_factory=NearDuplicateIndex)
 
     @classmethod
-    def scan(cls, root: Path) -> ContentIndex:
+    def scan(cls, root: Path, observe: Observer | None = None) -> ContentIndex:
+        """Index every content file; ``observe`` (if any) sees each one's fields and plain
+        text in the same pass (the topic feedback collector)."""
         index = cls(root)
         for path in iter_content(root):
             meta, body = split_file(path.read_text(encoding="utf-8", errors="replace"))
-            index.add(path, meta, signature(plain_body(body)))
+            text = plain_body(body)
+            index.add(path, meta, signature(text))
+            if observe is not None:
+                observe(path, meta, text)
         return index
 
     def add(self, path: Path, meta: dict[str, str], sig: Signature) -> None:

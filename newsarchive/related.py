@@ -5,8 +5,8 @@ Pure and Pelican-free: :func:`related` takes :class:`RelatedInput` records and r
 chunked sparse top-candidate search (:mod:`related_vectors`) → re-ranking with
 shared-neighbour agreement, topics, countries and dates, duplicate suppression and
 reasons (:mod:`related_rank`). Deterministic: stories are processed in id order and
-ties are broken by id, so the same content gives the same lists whatever the input order
-or the cache state.
+ties are broken by id, so the same content gives the same lists whatever the input order,
+the cache state or the number of workers.
 """
 
 from __future__ import annotations
@@ -67,7 +67,7 @@ class RelatedOptions:
     search_terms: int = 32  # heaviest terms per story used by the search
     exact_rescore: bool = False  # re-score candidates with the full (unpruned) vectors
     key_terms: int = 2  # "term:" reasons per link
-    workers: int = 2
+    workers: int = 2  # processes counting words, threads for the sparse products
 
 
 def _day_number(value: dt.date | dt.datetime | None) -> float:
@@ -107,7 +107,8 @@ def related(
     stories = _ordered(articles)
     if k <= 0 or not stories:
         return {story.id: [] for story in stories}
-    table = count_terms([s.title for s in stories], [s.text for s in stories], cache_dir)
+    table = count_terms([s.title for s in stories], [s.text for s in stories], cache_dir,
+                        workers=options.workers)
     vectors = vec.tfidf(table, options.title_weight)
     allowed = set(candidates) if candidates is not None else None
     eligible = np.asarray([allowed is None or s.id in allowed for s in stories])
@@ -136,7 +137,7 @@ def _rank(
     days = np.asarray([_day_number(s.date) for s in stories], dtype=np.float64)
     score = rank.combined_scores(
         found,
-        rank.shared_neighbours(found, options.neighbours),
+        rank.shared_neighbours(found, options.neighbours, workers=options.workers),
         rank.overlap(topics, found.index),
         rank.overlap(countries, found.index),
         rank.date_prior(days, found.index, options.date_scale_days),
@@ -159,14 +160,15 @@ def _records(
         [not t.startswith(TITLE_MARK) and not t.isdigit() for t in term_list]
     ) & ~common
     words = rank.key_terms(vectors, allowed, rows, cols, options.key_terms)
+    topics = [frozenset(story.topics) for story in stories]
+    countries = [frozenset(story.countries) for story in stories]
     out: dict[str, list[Related]] = {story.id: [] for story in stories}
     scores = top_score[valid].tolist()
     for i, j, score, pair_words in zip(rows.tolist(), cols.tolist(), scores, words, strict=True):
-        mine, theirs = stories[i], stories[j]
-        reasons = tuple(
-            [f"topic:{t}" for t in sorted(set(mine.topics) & set(theirs.topics))]
-            + [f"country:{c}" for c in sorted(set(mine.countries) & set(theirs.countries))]
-            + [f"term:{term_list[w]}" for w in pair_words]
-        )
-        out[mine.id].append(Related(theirs.id, round(float(score), 6), reasons))
+        shared_topics, shared_countries = topics[i] & topics[j], countries[i] & countries[j]
+        reasons = [f"topic:{t}" for t in sorted(shared_topics)] if shared_topics else []
+        if shared_countries:
+            reasons += [f"country:{c}" for c in sorted(shared_countries)]
+        reasons += [f"term:{term_list[w]}" for w in pair_words]
+        out[stories[i].id].append(Related(stories[j].id, round(score, 6), tuple(reasons)))
     return out

@@ -8,6 +8,7 @@ at or above the duplicate threshold are the same copy of the story and are dropp
 
 from __future__ import annotations
 
+import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -46,7 +47,7 @@ def _pairs(index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return valid, rows, index[valid]
 
 
-def shared_neighbours(candidates: Candidates, neighbours: int) -> np.ndarray:
+def shared_neighbours(candidates: Candidates, neighbours: int, *, workers: int = 1) -> np.ndarray:
     """For each candidate pair, the share of the story's ``neighbours`` also the candidate's."""
     head = candidates.index[:, :neighbours]
     valid, rows, cols = _pairs(head)
@@ -56,7 +57,7 @@ def shared_neighbours(candidates: Candidates, neighbours: int) -> np.ndarray:
     )
     valid, rows, cols = _pairs(candidates.index)
     out = np.zeros(candidates.index.shape, dtype=np.float32)
-    out[valid] = pair_dot(member, rows, cols) / max(1, neighbours)
+    out[valid] = pair_dot(member, rows, cols, workers=workers) / max(1, neighbours)
     return out
 
 
@@ -67,12 +68,31 @@ def date_prior(days: np.ndarray, index: np.ndarray, scale: float) -> np.ndarray:
     return np.where(np.isnan(prior) | (index < 0), 0.0, prior).astype(np.float32)
 
 
+DENSE_LABELS = 8  # up to this many labels per story, overlaps are counted on a dense table
+
+
 def overlap(matrix: sp.csr_matrix, index: np.ndarray) -> np.ndarray:
     """Labels shared by each candidate pair (capped at 2 so one field cannot dominate)."""
     valid, rows, cols = _pairs(index)
     out = np.zeros(index.shape, dtype=np.float32)
-    if matrix.shape[1]:
+    width = int(np.diff(matrix.indptr).max(initial=0))
+    if width == 0:
+        return out
+    if width > DENSE_LABELS:
         out[valid] = np.minimum(pair_dot(matrix, rows, cols), 2.0)
+        return out
+    # Each story's label columns, padded with -1; a pair shares the labels equal in both.
+    table = np.full((matrix.shape[0] + 1, width), -1, dtype=np.int32)
+    table[-1] = -2  # "no candidate" (index -1) matches nothing
+    counts = np.diff(matrix.indptr)
+    slot = np.arange(matrix.nnz) - np.repeat(matrix.indptr[:-1], counts)
+    table[np.repeat(np.arange(matrix.shape[0]), counts), slot] = matrix.indices
+    mine = table[np.arange(index.shape[0])]
+    shared = np.zeros(index.shape, dtype=np.float32)
+    for a in range(width):
+        mine_a = mine[:, a : a + 1]
+        shared += ((table[index] == mine_a[:, :, None]).any(axis=2) & (mine_a >= 0))
+    out[valid] = np.minimum(shared[valid], 2.0)
     return out
 
 
@@ -90,10 +110,9 @@ def combined_scores(
 
 def best(index: np.ndarray, score: np.ndarray, k: int) -> tuple[np.ndarray, np.ndarray]:
     """Each row's ``k`` best candidates by score, ties by row number (the id order)."""
-    n_rows, width = index.shape
-    rows = np.repeat(np.arange(n_rows), width)
-    order = np.lexsort((index.ravel(), -score.ravel(), rows)).reshape(n_rows, width)[:, :k]
-    order = order - (np.arange(n_rows) * width)[:, None]
+    by_index = np.argsort(index, axis=1, kind="stable")
+    by_score = np.argsort(-np.take_along_axis(score, by_index, axis=1), axis=1, kind="stable")
+    order = np.take_along_axis(by_index, by_score[:, :k], axis=1)
     top_index = np.take_along_axis(index, order, axis=1)
     top_score = np.take_along_axis(score, order, axis=1)
     top_index[~np.isfinite(top_score)] = -1
@@ -104,15 +123,17 @@ def key_terms(
     vectors: sp.csr_matrix, allowed: np.ndarray, rows: np.ndarray, cols: np.ndarray, per_pair: int
 ) -> list[list[int]]:
     """The columns contributing most to each pair's similarity, among ``allowed`` columns."""
-    out: list[list[int]] = [[] for _ in rows]
-    if not len(rows):
-        return out
-    product = vectors[rows].multiply(vectors[cols]).tocoo()
-    keep = allowed[product.col] & (product.data > 0)
-    pair, col, val = product.row[keep], product.col[keep], product.data[keep]
-    order = np.lexsort((col, -val, pair))
+    product = vectors[rows].multiply(vectors[cols]).tocsr()
+    product.sort_indices()
+    coo = product.tocoo()
+    keep = allowed[coo.col] & (coo.data > 0)
+    pair, col, val = coo.row[keep], coo.col[keep], coo.data[keep].astype(np.float64)
+    # One float key orders by pair, then contribution (descending); the stable sort keeps
+    # the column order among equal contributions.
+    order = np.argsort(pair + (1.0 - val / (val.max(initial=0) + 1.0)), kind="stable")
     pair, col = pair[order], col[order]
     rank = np.arange(len(pair)) - np.searchsorted(pair, pair)
-    for p, c in zip(pair[rank < per_pair].tolist(), col[rank < per_pair].tolist(), strict=True):
-        out[p].append(c)
-    return out
+    chosen = rank < per_pair
+    bounds = np.searchsorted(pair[chosen], np.arange(len(rows) + 1)).tolist()
+    columns = col[chosen].tolist()
+    return [columns[start:stop] for start, stop in itertools.pairwise(bounds)]

@@ -1,13 +1,14 @@
 """Related stories, stage 1: text → term counts, cached by content between builds.
 
 What is cached: for every story, the counts of its terms (body terms plus title terms,
-the latter under ``TITLE_MARK``), keyed by a hash of the tokeniser version, title and
-text. One ``.npz`` file holds the whole table (no pickle). Invalidation: a changed
-title or text, or a new ``TOKENISER_VERSION``, changes the key, so the old entry is
-never read again; entries of stories no longer in the archive are dropped when the
-file is rewritten, so the cache never outgrows the archive. IDF, vectors and
-neighbours are recomputed every build (cheap and vectorised), so the result never
-depends on what the cache held: same content, same lists.
+the latter under ``TITLE_MARK``; the lead, the first ``LEAD_TOKENS`` body terms, counts
+``1 + LEAD_WEIGHT`` times because a story's first lines say what it is about), keyed by a
+hash of the tokeniser version, title and text. One ``.npz`` file holds the whole table
+(no pickle). Invalidation: a changed title or text, or a new ``TOKENISER_VERSION``,
+changes the key, so the old entry is never read again; entries of stories no longer in
+the archive are dropped when the file is rewritten, so the cache never outgrows the
+archive. IDF, vectors and neighbours are recomputed every build (cheap and vectorised),
+so the result never depends on what the cache held: same content, same lists.
 """
 
 from __future__ import annotations
@@ -17,10 +18,13 @@ import logging
 import os
 import re
 import tempfile
+import threading
 import zipfile
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Sequence
+from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
+from multiprocessing import get_all_start_methods, get_context
 from pathlib import Path
 
 import numpy as np
@@ -28,12 +32,16 @@ import scipy.sparse as sp
 
 log = logging.getLogger(__name__)
 
-TOKENISER_VERSION = "2"
+TOKENISER_VERSION = "3"
 TITLE_MARK = "^"
 MAX_TOKEN_CHARS = 30
+LEAD_TOKENS = 40  # body terms that make up a story's lead
+LEAD_WEIGHT = 0.5  # extra count of each lead term occurrence
+PARALLEL_MIN_STORIES = 4000  # fewer new stories than this are counted in-process
+CHUNK_STORIES = 2500  # stories per worker task
 CACHE_NAME = f"terms-v{TOKENISER_VERSION}.npz"
 
-_WORD = re.compile(r"\b\w\w+\b")
+_WORD = re.compile(r"\w\w+")  # runs of two or more word characters
 
 # A short English function-word list (no content words: "said", "mln" stay).
 _STOP_TEXT = """a about above after again against all almost also although always am among an and
@@ -98,11 +106,15 @@ def tokens(text: str, stems: StemTable | None = None) -> list[str]:
 
 
 def term_counts(title: str, text: str, stems: StemTable | None = None) -> Counter[str]:
-    """Body terms (the title counts as body too) plus title terms marked ``TITLE_MARK``."""
+    """Body terms (the title counts as body too, the lead extra) plus title terms marked
+    ``TITLE_MARK``."""
     stems = StemTable() if stems is None else stems
     title_terms = Counter(map(stems.__getitem__, _WORD.findall(title.lower())))
-    counts = Counter(map(stems.__getitem__, _WORD.findall(text.lower())))
+    body = [term for term in map(stems.__getitem__, _WORD.findall(text.lower())) if term]
+    counts: Counter[str] = Counter(body)
     counts.update(title_terms)
+    for term in body[:LEAD_TOKENS]:
+        counts[term] += LEAD_WEIGHT
     counts.update({TITLE_MARK + term: count for term, count in title_terms.items()})
     for term in ("", TITLE_MARK):
         counts.pop(term, None)
@@ -110,12 +122,13 @@ def term_counts(title: str, text: str, stems: StemTable | None = None) -> Counte
 
 
 def _table_from_counters(keys: list[str], counters: list[Counter[str]]) -> TermTable:
-    vocabulary: dict[str, int] = {}
+    vocabulary: defaultdict[str, int] = defaultdict()
+    vocabulary.default_factory = vocabulary.__len__  # a new term gets the next column
     indptr = [0]
     indices: list[int] = []
-    values: list[int] = []
+    values: list[float] = []
     for counter in counters:
-        indices.extend([vocabulary.setdefault(term, len(vocabulary)) for term in counter])
+        indices.extend(map(vocabulary.__getitem__, counter))
         values.extend(counter.values())
         indptr.append(len(indices))
     matrix = sp.csr_matrix(
@@ -125,30 +138,68 @@ def _table_from_counters(keys: list[str], counters: list[Counter[str]]) -> TermT
     return TermTable(np.asarray(keys, dtype=str), np.asarray(list(vocabulary), dtype=str), matrix)
 
 
+def _count_chunk(keys: list[str], titles: list[str], texts: list[str]) -> TermTable:
+    """One chunk of stories counted (the task a worker process runs)."""
+    stems = StemTable()
+    counters = [term_counts(title, text, stems) for title, text in zip(titles, texts, strict=True)]
+    return _stack([_table_from_counters(keys, counters)])
+
+
+def _count_new(
+    keys: list[str], titles: list[str], texts: list[str], workers: int
+) -> TermTable:
+    """Term counts of the given stories, in chunks over ``workers`` processes if worth it."""
+    # Workers are forked: no re-import of the caller's main module (as "spawn" would do).
+    # Forking is only safe while this is the only thread, so otherwise count in-process.
+    can_fork = "fork" in get_all_start_methods() and threading.active_count() == 1
+    if workers <= 1 or len(keys) < PARALLEL_MIN_STORIES or not can_fork:
+        return _count_chunk(keys, titles, texts)
+    starts = range(0, len(keys), CHUNK_STORIES)
+    with ProcessPoolExecutor(max_workers=workers, mp_context=get_context("fork")) as pool:
+        chunks = list(pool.map(
+            _count_chunk, *zip(*[
+                (keys[i:i + CHUNK_STORIES], titles[i:i + CHUNK_STORIES],
+                 texts[i:i + CHUNK_STORIES]) for i in starts
+            ], strict=True),
+        ))
+    return _stack(chunks)
+
+
 def _empty_table() -> TermTable:
     empty = sp.csr_matrix((0, 0), dtype=np.float32)
     return TermTable(np.asarray([], str), np.asarray([], str), empty)
 
 
-def _stack(first: TermTable, second: TermTable) -> TermTable:
-    """Rows of both, columns merged on term strings, sorted (a canonical column order)."""
-    terms, inverse = np.unique(np.concatenate([first.terms, second.terms]), return_inverse=True)
-    width = len(terms)
-    parts = []
-    for table, offset in ((first, 0), (second, len(first.terms))):
-        coo = table.counts.tocoo()
-        parts.append(sp.csr_matrix(
-            (coo.data, (coo.row, inverse[coo.col + offset])), shape=(coo.shape[0], width)
-        ))
+def _stack(tables: Sequence[TermTable]) -> TermTable:
+    """Rows of all, columns merged on term strings, sorted (a canonical column order), each
+    row's entries in column order: the same table whatever the grouping of the rows."""
+    if not tables:
+        return _empty_table()
+    terms, inverse = np.unique(np.concatenate([t.terms for t in tables]), return_inverse=True)
+    offsets = np.cumsum([0] + [len(t.terms) for t in tables])
+    parts = [
+        sp.csr_matrix(
+            (t.counts.data, inverse[t.counts.indices + offset].astype(np.int32), t.counts.indptr),
+            shape=(t.counts.shape[0], len(terms)),
+        )
+        for t, offset in zip(tables, offsets.tolist(), strict=False)
+    ]
     counts = sp.vstack(parts, format="csr", dtype=np.float32)
-    return TermTable(np.concatenate([first.keys, second.keys]), terms, counts)
+    counts.sort_indices()
+    return TermTable(np.concatenate([t.keys for t in tables]), terms, counts)
 
 
 def _select(table: TermTable, rows: np.ndarray) -> TermTable:
     """The given rows, unused columns dropped."""
     counts = table.counts[rows]
     used = np.flatnonzero(np.bincount(counts.indices, minlength=counts.shape[1]))
-    return TermTable(table.keys[rows], table.terms[used], counts[:, used].tocsr())
+    renumber = np.cumsum(np.bincount(used, minlength=counts.shape[1])) - 1
+    selected = sp.csr_matrix(
+        (counts.data, renumber[counts.indices].astype(np.int32), counts.indptr),
+        shape=(counts.shape[0], len(used)),
+    )
+    selected.sort_indices()
+    return TermTable(table.keys[rows], table.terms[used], selected)
 
 
 def load_cache(path: Path) -> TermTable:
@@ -183,19 +234,18 @@ def save_cache(path: Path, table: TermTable) -> None:
 
 
 def count_terms(
-    titles: Sequence[str], texts: Sequence[str], cache_dir: Path | None = None
+    titles: Sequence[str], texts: Sequence[str], cache_dir: Path | None = None, *,
+    workers: int = 1,
 ) -> TermTable:
     """Term counts for each story, in input order; only stories new to the cache are tokenised."""
     keys = [content_key(title, text) for title, text in zip(titles, texts, strict=True)]
     cache_path = cache_dir / CACHE_NAME if cache_dir is not None else None
     cached = load_cache(cache_path) if cache_path is not None else _empty_table()
     known = {key: row for row, key in enumerate(cached.keys.tolist())}
-    missing = sorted({i for i, key in enumerate(keys) if key not in known})
-    stems = StemTable()
-    fresh = _table_from_counters(
-        [keys[i] for i in missing], [term_counts(titles[i], texts[i], stems) for i in missing]
-    )
-    merged = _stack(cached, fresh)
+    missing = sorted({key: i for i, key in enumerate(keys) if key not in known}.values())
+    fresh = _count_new([keys[i] for i in missing], [titles[i] for i in missing],
+                       [texts[i] for i in missing], workers)
+    merged = _stack([cached, fresh]) if missing else cached
     position = {key: row for row, key in enumerate(merged.keys.tolist())}
     table = _select(merged, np.asarray([position[key] for key in keys], dtype=np.int64))
     log.info("related stories: %d stories, %d tokenised, %d from cache",

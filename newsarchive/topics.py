@@ -6,6 +6,8 @@ chosen for readers. Assignment is a linear lexicon scorer: the curated terms of
 :mod:`newsarchive.topic_lexicon` are matched as 1–3 word n-grams in one pass over
 the text, the headline counts several times, repeated terms saturate, and the
 source's own section (``section``, or a URL path segment) is a near-decisive signal.
+An archive may add a :class:`TermOverlay` of weights learned from its editors' corrections
+(:mod:`newsarchive.topic_feedback`); without one, assignment is the curated lexicon alone.
 """
 
 from __future__ import annotations
@@ -75,6 +77,14 @@ class _Index:
     terms: Mapping[str, tuple[tuple[int, float], ...]]
 
 
+@dataclass(frozen=True, slots=True)
+class TermOverlay:
+    """The curated term table with an archive's learned weights merged in (picklable, so
+    worker processes can be handed it): built by :func:`term_overlay`."""
+
+    terms: dict[str, tuple[tuple[int, float], ...]]
+
+
 # ── vocabulary ───────────────────────────────────────────────────────────────
 
 
@@ -135,6 +145,34 @@ def _index() -> _Index:
     return _Index(topics, by_slug, by_qcode, parent_of, terms)
 
 
+def curated_weights(word: str) -> dict[str, float]:
+    """Topic slug → weight of a word or phrase in the curated lexicon (parents included)."""
+    index = _index()
+    slots = index.terms.get(" ".join(tokens(word)), ())
+    return {index.topics[i].slug: weight for i, weight in slots}
+
+
+def term_overlay(extra: Mapping[str, Mapping[str, float]]) -> TermOverlay:
+    """The curated terms with ``extra`` (topic slug → single word → weight) merged in.
+
+    A positive weight works like a curated term (the larger weight wins, and a second-level
+    topic's term also counts for its parent); a negative one lowers the topic's curated
+    weight for that word, never below zero. Unknown slugs raise ``KeyError``.
+    """
+    index = _index()
+    weights = {term: dict(slots) for term, slots in index.terms.items()}
+    for slug, words in sorted(extra.items()):
+        target = index.by_slug[slug]
+        for word, weight in sorted(words.items()):
+            slot = weights.setdefault(" ".join(tokens(word)), {})
+            if weight >= 0:
+                for i in {target, index.parent_of[target]}:
+                    slot[i] = max(slot.get(i, 0.0), weight)
+            elif target in slot:
+                slot[target] = max(0.0, slot[target] + weight)
+    return TermOverlay({t: tuple(sorted(s.items())) for t, s in sorted(weights.items()) if t})
+
+
 def vocabulary() -> tuple[Topic, ...]:
     """Every topic, each top-level topic followed by its second level, in IPTC order."""
     return _index().topics
@@ -174,15 +212,17 @@ def term_counts(words: list[str], terms: Mapping[str, object]) -> Counter[str]:
     return found
 
 
-def _text_scores(title: str, body: str, index: _Index) -> list[float]:
+def _text_scores(
+    title: str, body: str, index: _Index, terms: Mapping[str, tuple[tuple[int, float], ...]]
+) -> list[float]:
     counts = Counter[str]()
-    for term, count in term_counts(tokens(title), index.terms).items():
+    for term, count in term_counts(tokens(title), terms).items():
         counts[term] += TITLE_WEIGHT * count
-    counts.update(term_counts(tokens(body), index.terms))
+    counts.update(term_counts(tokens(body), terms))
     scores = [0.0] * len(index.topics)
     for term, count in counts.items():
         saturation = 1.0 + math.log(count)
-        for topic_index, weight in index.terms[term]:
+        for topic_index, weight in terms[term]:
             scores[topic_index] += weight * saturation
     return scores
 
@@ -246,15 +286,21 @@ def _ranked(scores: list[float], index: _Index) -> tuple[int, ...]:
 
 
 def assign_topics(
-    title: str, body: str, *, section: str = "", url: str = ""
+    title: str,
+    body: str,
+    *,
+    section: str = "",
+    url: str = "",
+    overlay: TermOverlay | None = None,
 ) -> tuple[TopicScore, ...]:
     """One to three topics for a story, best first; ``()`` when it has no topical evidence.
 
     When the first topic is a second-level one, its top-level parent follows it;
-    ``top_level(result[0].slug)`` is the story's main top-level topic.
+    ``top_level(result[0].slug)`` is the story's main top-level topic. ``overlay`` replaces
+    the curated term table by one with an archive's learned weights merged in.
     """
     index = _index()
-    scores = _text_scores(title, body, index)
+    scores = _text_scores(title, body, index, overlay.terms if overlay else index.terms)
     named = section_topics(section, url)
     if named:
         _add_section_bonus(scores, named, index)

@@ -109,6 +109,9 @@ def _json_array_units(path: Path) -> Iterator[Unit]:
     except (OSError, EOFError, zlib.error, ValueError) as exc:
         yield Unit(str(path), "rejected", path, f"not valid JSON ({exc})")
         return
+    except RecursionError:
+        yield Unit(str(path), "rejected", path, "JSON nested too deeply to hold story records")
+        return
     for number, record in enumerate(records, start=1):
         yield Unit(f"{path}#{number}", "record", path, record)
 
@@ -119,7 +122,7 @@ def _is_json_lines(head: bytes) -> bool:
         return False
     try:
         return isinstance(json.loads(first), dict)
-    except ValueError:
+    except (ValueError, RecursionError):
         return False
 
 
@@ -150,14 +153,47 @@ def _folder_units(folder: Path, names: list[str]) -> Iterator[Unit]:
             yield from file_units(path)
 
 
+def unsafe_entry(path: Path, top: Path) -> str:
+    """Why a file or folder found while walking the input folder ``top`` (a real path) is not
+    read, or "": a symbolic link that leads outside ``top`` (or nowhere), a link to a folder
+    (never followed, so nothing is read twice or in a loop), or something that is not a regular
+    file (a named pipe would block the run). Files named on the command line are always read."""
+    if path.is_symlink():
+        target = Path(os.path.realpath(path))  # never raises, even on a loop of links
+        if not target.exists():
+            return f"broken symbolic link (to {str(path.readlink())!r})"
+        if not target.is_relative_to(top):
+            return f"symbolic link to {str(target)!r}, outside the input folder: not followed"
+        if target.is_dir():
+            return f"symbolic link to the folder {str(target)!r}: not followed"
+    elif not path.is_file() and not path.is_dir():
+        return "not a regular file (a device, socket or named pipe)"
+    return ""
+
+
+def _walk(folder: Path) -> Iterator[Unit]:
+    top = Path(os.path.realpath(folder))
+    for root, dirs, files in os.walk(folder):
+        unsafe = set()
+        for name in sorted(dirs) + sorted(files):
+            path = Path(root, name)
+            reason = "" if name.startswith(".") else unsafe_entry(path, top)
+            if reason:
+                unsafe.add(name)
+                yield Unit(str(path), "rejected", path, reason)
+        dirs[:] = sorted(d for d in dirs
+                         if not d.startswith(".") and not Path(root, d).is_symlink())
+        names = sorted(n for n in files if not n.startswith(".") and not _FOLDER_DOCS.match(n)
+                       and n not in unsafe)
+        yield from _folder_units(Path(root), names)
+
+
 def iter_units(paths: Iterable[Path]) -> Iterator[Unit]:
     """Units of files named and of files under folders named: recursively, sorted, skipping
-    hidden files and each folder's own README/LICENSE files."""
+    hidden files and each folder's own README/LICENSE files, and reporting (not reading) what a
+    folder holds that is not safe to read (:func:`unsafe_entry`)."""
     for path in paths:
-        if not path.is_dir():
+        if path.is_dir():
+            yield from _walk(path)
+        else:
             yield from file_units(path)
-            continue
-        for root, dirs, files in os.walk(path):
-            dirs[:] = sorted(d for d in dirs if not d.startswith("."))
-            names = sorted(n for n in files if not n.startswith(".") and not _FOLDER_DOCS.match(n))
-            yield from _folder_units(Path(root), names)

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import hashlib
+import logging
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -23,6 +24,8 @@ from newsarchive.readers.json_records import parse_record, read_record
 from newsarchive.readers.photo import image_info, photo_article, sidecar_info, to_photo
 from newsarchive.readers.warc import read_page
 from newsarchive.units import Unit
+
+log = logging.getLogger(__name__)
 
 MAX_SIDECAR = 4096  # a text or JSON file this small beside a picture that is not a story
 
@@ -89,7 +92,8 @@ def finished(label: str, article: Article, images: tuple[StoredImage, ...] = (),
 def _single(unit: Unit) -> Outcome:
     if unit.kind == "record":
         raw = unit.payload
-        record = parse_record(raw) if isinstance(raw, bytes | str) else raw
+        # A JSON Lines record is the line's bytes; an array's element is already parsed.
+        record = parse_record(raw) if isinstance(raw, bytes) else raw
         if not isinstance(record, dict):
             raise InputRejected(f"a JSON {type(record).__name__}, not an object with story fields")
         article = read_record(record, origin=unit.label)
@@ -111,15 +115,22 @@ def _single(unit: Unit) -> Outcome:
 
 
 def process(unit: Unit) -> list[Outcome]:
-    """The outcomes of one unit (several for a bundle), rejections included."""
-    if unit.kind == "bundle":
-        return bundle_outcomes(unit)
+    """The outcomes of one unit (several for a bundle), rejections included.
+
+    A bug in a reader must not stop the batch either: any other exception rejects the unit
+    with its name in the reason, and is logged with its traceback.
+    """
     try:
-        return [_single(unit)]
+        return bundle_outcomes(unit) if unit.kind == "bundle" else [_single(unit)]
     except InputRejected as exc:
         return [Outcome(unit.label, reason=exc.reason)]
     except OSError as exc:
         return [Outcome(unit.label, reason=f"cannot read: {exc.strerror or exc}")]
+    except Exception as exc:
+        log.exception("%s: unexpected error while reading", unit.label)
+        detail = " ".join(str(exc).split())[:160]
+        return [Outcome(unit.label, reason=f"internal error while reading "
+                        f"({type(exc).__name__}: {detail}); please report it")]
 
 
 def process_batch(units: list[Unit]) -> list[list[Outcome]]:

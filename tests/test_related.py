@@ -191,3 +191,46 @@ def test_reasons_read_as_names_without_repeats():
 
     codes = ("country:KE", "topic:politics", "term:kenya", "term:drought")
     assert readable_reasons(codes) == ["Kenya", "Politics", "“drought”"]
+
+
+def varied_archive(count: int) -> list[RelatedInput]:
+    """``count`` stories mixing the three vocabularies, so the lists have real ties to break."""
+    words = [WHEAT.split(), BANK.split(), FOOTBALL.split()]
+    stories = []
+    for i in range(count):
+        main, other = words[i % 3], words[(i // 3) % 3]
+        body = " ".join(main[j % 9] + " " + other[(i + j) % 9] for j in range(i % 7 + 5))
+        stories.append(RelatedInput(f"s{i:03d}", f"{main[i % 9]} {other[i % 5]}", body,
+                                    dt.date(2020, 1 + i % 12, 1 + i % 28),
+                                    topics=(f"t{i % 4}",), countries=(("IT", "FR")[i % 2],)))
+    return stories
+
+
+def test_parallel_counting_and_search_match_serial_byte_for_byte(monkeypatch, tmp_path):
+    from newsarchive import related_terms, related_vectors
+    from newsarchive.related import RelatedOptions
+
+    pools = []
+
+    class CountingPool(related_terms.ProcessPoolExecutor):
+        def __init__(self, *args, **kwargs):
+            pools.append(self)
+            super().__init__(*args, **kwargs)
+
+    stories = varied_archive(300)
+    monkeypatch.setattr(related_terms, "PARALLEL_MIN_STORIES", 10)
+    monkeypatch.setattr(related_terms, "CHUNK_STORIES", 37)
+    monkeypatch.setattr(related_terms, "ProcessPoolExecutor", CountingPool)
+    monkeypatch.setattr(related_vectors, "PAIR_BLOCK", 500)  # several blocks per pair_dot
+    titles, texts = [s.title for s in stories], [s.text for s in stories]
+    serial = related_terms.count_terms(titles, texts, workers=1)
+    parallel = related_terms.count_terms(titles, texts, workers=2)
+    assert len(pools) == 1  # the parallel path really ran
+    for field in ("keys", "terms"):
+        assert getattr(parallel, field).tolist() == getattr(serial, field).tolist()
+    for field in ("data", "indices", "indptr"):
+        assert getattr(parallel.counts, field).tobytes() == getattr(serial.counts, field).tobytes()
+    one = related(stories, 5, options=RelatedOptions(workers=1))
+    two = related(stories, 5, options=RelatedOptions(workers=2))
+    assert repr(two) == repr(one)
+    assert repr(related(stories, 5, cache_dir=tmp_path)) == repr(one)

@@ -20,8 +20,9 @@ from typing import Any
 from htmldate import find_date
 
 from newsarchive.article import Article, Block, BlockKind, Photo
+from newsarchive.dates import plausible_date
 from newsarchive.errors import InputRejected
-from newsarchive.readers import html_meta
+from newsarchive.readers import check_story_size, html_meta
 from newsarchive.readers.html_meta import PageMeta, clean_text, safe_url
 
 logger = logging.getLogger(__name__)
@@ -365,6 +366,7 @@ def read_html(
     ``fallback_date`` (a crawl's capture date) is used when the page and its URL name none.
     """
     name = origin or "page"
+    check_story_size(data, "HTML page")
     if not looks_like_html(data):
         raise InputRejected(f"{name}: not an HTML page (no <html>, <head> or <body> at the start)")
     text = html_meta.decode_html(data)
@@ -384,7 +386,7 @@ def read_html(
     return Article(
         title=title or blocks[0].text[:120],
         title_derived=not title,
-        date=date,
+        date=plausible_date(date),
         body=tuple(blocks),
         source=meta.site_name or clean_text(getattr(document, "sitename", "") or ""),
         url=meta.url,

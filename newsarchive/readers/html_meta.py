@@ -47,7 +47,9 @@ _WHATWG_ALIASES = {"iso-8859-1": "cp1252", "latin-1": "cp1252", "latin1": "cp125
                    "ascii": "cp1252", "us-ascii": "cp1252", "iso8859-1": "cp1252",
                    "utf-16": "utf-8", "utf-16le": "utf-8", "utf-16be": "utf-8"}
 _XML_DECL = re.compile(r"^\s*<\?xml[^>]*\?>")
-_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff]")
+# Controls, zero-width marks, and lone surrogates (JSON may spell one \ud800; no file
+# can hold them as UTF-8).
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f\u200b\ufeff\ud800-\udfff]")
 _SPACE = re.compile(r"\s+")
 _URLISH = re.compile(r"^(?:https?:)?//|^www\.", re.IGNORECASE)
 
@@ -82,10 +84,20 @@ def declared_encoding(data: bytes) -> str:
         return ""
     label = (match.group(1) or match.group(2)).decode("ascii").lower()
     label = _WHATWG_ALIASES.get(label, label)
+    return _text_encoding(label)
+
+
+def _text_encoding(label: str) -> str:
+    """Python's name for the text encoding ``label`` names; "" for an unknown label or a
+    bytes-to-bytes codec (``base64``, ``rot13``, ``zlib``), which is no page encoding."""
     try:
-        return codecs.lookup(label).name
+        name = codecs.lookup(label).name
+        b"<".decode(name)  # (empty bytes would not tell: they decode without a codec lookup)
     except LookupError:
         return ""
+    except UnicodeError:
+        pass  # a text encoding that cannot decode one byte on its own (UTF-16)
+    return name
 
 
 def decode_html(data: bytes) -> str:
@@ -95,16 +107,21 @@ def decode_html(data: bytes) -> str:
             continue
         try:
             return data.decode(encoding)
-        except UnicodeDecodeError:
+        except UnicodeError:  # UnicodeDecodeError, or the idna codec's own UnicodeError
             logger.debug("page does not decode as its declared %s", encoding)
     best = charset_normalizer.from_bytes(data[:200_000]).best()
     encoding = best.encoding if best is not None else "cp1252"
     return data.decode(encoding, errors="replace")
 
 
+# Characters XML (and so lxml) cannot hold: setting them on an element raises ValueError.
+_NOT_XML = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff\ud800-\udfff]")
+
+
 def strip_xml_declaration(text: str) -> str:
-    """The page text without an ``<?xml ...?>`` line (lxml refuses it in a str) or NULs."""
-    return _XML_DECL.sub("", text, count=1).replace("\x00", "")
+    """The page text without an ``<?xml ...?>`` line (lxml refuses it in a str) or characters
+    XML cannot hold (NULs and other control characters)."""
+    return _NOT_XML.sub("", _XML_DECL.sub("", text, count=1))
 
 
 def parse_tree(text: str) -> lxml_html.HtmlElement | None:
@@ -204,7 +221,7 @@ def json_ld_nodes(tree: lxml_html.HtmlElement) -> list[dict[str, Any]]:
         raw = re.sub(r"^\s*(?:<!--|//\s*<!\[CDATA\[)|(?:-->|//\s*\]\]>)\s*$", "", raw)
         try:
             nodes.extend(_json_nodes(json.loads(raw, strict=False)))
-        except ValueError:
+        except (ValueError, RecursionError):  # RecursionError: nested thousands deep
             logger.debug("skipping a JSON-LD script that does not parse")
     return nodes
 
@@ -222,12 +239,15 @@ def article_node(nodes: list[dict[str, Any]]) -> dict[str, Any]:
     return articles[0] if articles else {}
 
 
-def _names(value: Any) -> list[str]:
-    """Person or organisation names from a string, object or list of them."""
+def _names(value: Any, depth: int = 0) -> list[str]:
+    """Person or organisation names from a string, object or list of them (nested at most a
+    few levels: deeper is not a byline, and would exhaust the stack)."""
+    if depth > 4:
+        return []
     if isinstance(value, list):
-        return [name for item in value for name in _names(item)]
+        return [name for item in value for name in _names(item, depth + 1)]
     if isinstance(value, dict):
-        return _names(value.get("name", ""))
+        return _names(value.get("name", ""), depth + 1)
     text = clean_text(value)
     if not text or _URLISH.match(text) or len(text) > 80:
         return []

@@ -25,7 +25,9 @@ import json
 from typing import Any
 
 from newsarchive.article import Article, Block, BlockKind, Photo
+from newsarchive.dates import plausible_date
 from newsarchive.errors import InputRejected
+from newsarchive.readers import check_story_size
 from newsarchive.readers.html import read_html
 from newsarchive.readers.html_meta import clean_text, parse_date, safe_url
 from newsarchive.text import headline_from_lead, squash, summary_of
@@ -62,7 +64,9 @@ def parse_record(data: bytes | str) -> dict[str, Any]:
     """One JSON object from bytes or text; ``InputRejected`` for anything else."""
     try:
         value = json.loads(data)
-    except (json.JSONDecodeError, UnicodeDecodeError) as exc:
+    except RecursionError as exc:
+        raise InputRejected("JSON nested too deeply to be a story record") from exc
+    except ValueError as exc:  # bad syntax, bad encoding, or a number of 4,300+ digits
         raise InputRejected(f"not valid JSON ({exc})") from exc
     if not isinstance(value, dict):
         raise InputRejected(f"a JSON {type(value).__name__}, not an object with story fields")
@@ -140,11 +144,14 @@ def paragraphs(text: str) -> tuple[Block, ...]:
 def _from_html(record: dict[str, Any], origin: str) -> Article:
     html = _text_field(record, HTML)
     url = safe_url(_text_field(record, URL))
-    return read_html(html.encode("utf-8"), origin=origin, url=url)
+    # "replace": a lone surrogate (\ud800 in the JSON) has no UTF-8 form.
+    return read_html(html.encode("utf-8", "replace"), origin=origin, url=url)
 
 
 def _from_text(record: dict[str, Any], origin: str) -> Article:
-    body = paragraphs(clean_text_keep_lines(_text_field(record, TEXT)))
+    text = _text_field(record, TEXT)
+    check_story_size(text, "story text")
+    body = paragraphs(clean_text_keep_lines(text))
     if sum(len(b.text) for b in body) < MIN_BODY_CHARS:
         raise InputRejected(
             f"{origin or 'record'}: story text too short or missing (no 'text', 'maintext' or "
@@ -178,7 +185,7 @@ def read_record(record: dict[str, Any], *, origin: str = "") -> Article:
         _from_html(record, origin))
     image = safe_url(_text_field(record, IMAGE))
     photos = article.photos or ((Photo(image=image),) if image else ())
-    date = _date(record) or article.date
+    date = plausible_date(_date(record) or article.date)
     return dataclasses.replace(
         article,
         title=clean_text(title) or article.title,

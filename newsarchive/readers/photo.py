@@ -31,7 +31,7 @@ from PIL import Image, IptcImagePlugin
 
 from newsarchive.agencies import credit_agency, split_credit
 from newsarchive.article import Article, Block, BlockKind, Photo
-from newsarchive.dates import iso_date
+from newsarchive.dates import iso_date, plausible_date
 from newsarchive.errors import InputRejected
 from newsarchive.readers.html_meta import clean_text, parse_date
 from newsarchive.text import headline_from_lead, summary_of
@@ -77,8 +77,14 @@ class PhotoInfo:
             strict=True)))
 
 
-def _iptc_text(value: bytes | list[bytes], utf8: bool) -> str:
-    raw = value[0] if isinstance(value, list) else value
+def _first_bytes(value: object) -> bytes:
+    """An IPTC dataset's (first) value; Pillow gives bytes, a list of them, or None (empty)."""
+    raw = (value or [b""])[0] if isinstance(value, list) else value
+    return raw if isinstance(raw, bytes) else b""
+
+
+def _iptc_text(value: object, utf8: bool) -> str:
+    raw = _first_bytes(value)
     if utf8:
         return clean_text(raw.decode("utf-8", errors="replace"))
     try:
@@ -93,8 +99,7 @@ def iptc_info(image: Image.Image) -> PhotoInfo:
         found = IptcImagePlugin.getiptcinfo(image) or {}  # type: ignore[arg-type]
     except (SyntaxError, ValueError, OSError, IndexError):
         return PhotoInfo()
-    charset = found.get((1, 90), b"")
-    utf8 = b"\x1b%G" in (charset[0] if isinstance(charset, list) else charset)
+    utf8 = b"\x1b%G" in _first_bytes(found.get((1, 90)))
     values = {name: _iptc_text(found[key], utf8) if key in found else ""
               for name, key in _IPTC_FIELDS.items()}
     return PhotoInfo(**values)
@@ -143,7 +148,7 @@ def sidecar_info(data: bytes) -> PhotoInfo:
     if text.startswith("{"):
         try:
             record = json.loads(text)
-        except json.JSONDecodeError as exc:
+        except (ValueError, RecursionError) as exc:  # bad syntax, huge numbers, deep nesting
             raise InputRejected(f"caption file is not valid JSON ({exc})") from exc
         if not isinstance(record, dict):
             raise InputRejected("caption JSON must be an object")
@@ -197,7 +202,7 @@ def photo_article(photo: Photo, *, origin: str = "") -> Article:
     return Article(
         title=headline_from_lead(title, limit=90),
         title_derived=True,
-        date=dt.datetime.fromisoformat(photo.date),
+        date=plausible_date(dt.datetime.fromisoformat(photo.date)),
         body=(Block(BlockKind.PARAGRAPH, photo.caption),),
         source=credit_agency(photo.credit) or photo.credit.split("/")[0].strip(),
         dateline=", ".join(photo.places),

@@ -19,8 +19,9 @@ from enum import Enum
 
 from newsarchive.agencies import agency_name, credit_agency, split_credit
 from newsarchive.article import Article, Block, BlockKind, Photo
-from newsarchive.dates import parse_date_line
+from newsarchive.dates import parse_date_line, plausible_date
 from newsarchive.errors import InputRejected
+from newsarchive.readers import check_story_size
 from newsarchive.text import decode_text, ends_sentence, headline_from_lead, squash, summary_of
 
 MIN_BODY_CHARS = 200
@@ -202,6 +203,7 @@ def _check(parts: _Parts) -> None:
 
 def read_textdump(data: bytes, *, origin: str = "") -> Article:
     """Parse a text dump into an Article; raise InputRejected with the reason when it is not one."""
+    check_story_size(data, "text dump")
     text = decode_text(data)
     if not text.strip():
         raise InputRejected("empty file")
@@ -219,7 +221,7 @@ def read_textdump(data: bytes, *, origin: str = "") -> Article:
     return Article(
         title=parts.headline or headline_from_lead(lead_text),
         title_derived=not parts.headline,
-        date=parts.date,
+        date=plausible_date(parts.date),
         body=_blocks(parts.body),
         source=source,
         authors=tuple(a.strip() for a in re.split(r",|\band\b", parts.byline) if a.strip()),

@@ -18,10 +18,11 @@ from urllib.parse import urlsplit
 
 from newsarchive.article import Article
 from newsarchive.errors import InputRejected
+from newsarchive.readers import MAX_STORY_BYTES
 from newsarchive.readers.html import looks_like_html, read_html
 from newsarchive.readers.html_meta import parse_date, safe_url
 
-MAX_PAYLOAD = 16 * 1024 * 1024
+MAX_PAYLOAD = MAX_STORY_BYTES
 # URL paths of listing pages, not stories: section fronts, tag, category, author, search,
 # paginated lists.
 _INDEX_PATH = re.compile(
@@ -74,7 +75,7 @@ def _page(number: int, record) -> WarcPage:  # record: warcio ArcWarcRecord
         return WarcPage(number, url, date,
                         reason=f"truncated WARC: the record is cut short ({missing} bytes missing)")
     if len(payload) > MAX_PAYLOAD:
-        return WarcPage(number, url, date, reason="page larger than 16 MiB")
+        return WarcPage(number, url, date, reason=f"page larger than {MAX_PAYLOAD // 2**20} MiB")
     if not looks_like_html(payload):
         return WarcPage(number, url, date, reason="payload is not HTML")
     return WarcPage(number, url, date, payload=payload)
@@ -92,7 +93,10 @@ def iter_records(stream: BinaryIO) -> Iterator[WarcPage]:
             number += 1
             if record.rec_type == "response":
                 yield _page(number, record)
-    except (ArchiveLoadFailed, EOFError, OSError, ValueError) as exc:
+    # warcio on a malformed record raises more than its own errors (a response without a
+    # WARC-Target-URI: AttributeError); either way the crawl is unreadable from there on.
+    except (ArchiveLoadFailed, EOFError, OSError, ValueError, AttributeError, TypeError,
+            IndexError, KeyError) as exc:
         detail = " ".join(str(exc).split())[:160] or type(exc).__name__
         yield WarcPage(0, reason=f"truncated or corrupt WARC after record {number}: {detail}")
 

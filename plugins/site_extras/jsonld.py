@@ -97,7 +97,8 @@ def news_article(article, settings: dict) -> dict[str, Any]:
         "datePublished": article.date.isoformat(),
         "dateModified": modified.isoformat(),
         "inLanguage": settings.get("DEFAULT_LANG", "en"),
-        "description": str(article.metadata.get("summary") or ""),
+        # The summary is HTML (escaped text from the importer): its text, as the theme shows it.
+        "description": Markup(str(article.metadata.get("summary") or "")).striptags(),
         "author": _people(article) or ([organisation] if organisation else []),
         "publisher": {
             "@type": "Organization",

