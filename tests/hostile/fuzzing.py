@@ -179,9 +179,11 @@ def mutations(strategy: st.SearchStrategy[bytes]) -> st.SearchStrategy[bytes]:
     return st.builds(_mutated, strategy, st.integers(0, 2), st.integers(0, 2**20))
 
 
+_STORY_URLS = st.integers(0, 10**6).map(lambda n: f"https://news.example/2019/05/story-{n}")
 WARCS = mutations(st.builds(
     media.warc,
-    st.lists(st.tuples(_ATTR_VALUES.map(_utf8), _DATE_LINES, HTML_PAGES.map(
+    st.lists(st.tuples(_STORY_URLS | _ATTR_VALUES.map(_utf8), _DATE_LINES | _GOOD_DATES,
+                       HTML_PAGES.map(
         lambda b: b.decode("utf-8", "replace"))), min_size=1, max_size=3),
     st.booleans()))
 
