@@ -125,6 +125,16 @@ def editor_values(existing: dict[str, str]) -> dict[str, str]:
     return kept
 
 
+def parse_photos_field(value: str) -> list[dict]:
+    """The ``Photos`` field read back: a list of photo objects, ``[]`` when it is missing or
+    was hand-edited into something else."""
+    try:
+        extra = json.loads(value or "[]")
+    except (ValueError, RecursionError):
+        return []
+    return [p for p in extra if isinstance(p, dict)] if isinstance(extra, list) else []
+
+
 def photos_field(photos: Iterable[Photo]) -> str:
     """The ``Photos`` field: pictures after the lead as one line of JSON, a list of objects
     with ``image`` (content path or http(s) URL, may be ""), ``caption``, ``credit`` and
@@ -300,12 +310,7 @@ def photo_updates(fields: dict[str, str], photo: Photo) -> dict[str, str]:
         return {"Image": photo.image, "Image_Size": size,
                 "Caption": fields.get("Caption") or photo.caption,
                 "Credit": fields.get("Credit") or photo.credit}
-    try:
-        extra = json.loads(fields.get("Photos") or "[]")
-    except (ValueError, RecursionError):
-        extra = []
-    if not isinstance(extra, list):  # a hand-edited field that is not a list of photos
-        extra = []
+    extra = parse_photos_field(fields.get("Photos", ""))
     for item in extra:
         if isinstance(item, dict) and re.findall(r"\w+", str(item.get("caption", "")).lower()) \
                 == words:

@@ -9,13 +9,12 @@ from __future__ import annotations
 
 import hashlib
 import html
-import json
 import re
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from newsarchive.content import iter_content, parse_generated, split_file
+from newsarchive.content import iter_content, parse_generated, parse_photos_field, split_file
 from newsarchive.dedup import NearDuplicateIndex, Signature, signature
 from newsarchive.work import caption_key
 
@@ -52,13 +51,7 @@ def plain_body(body: str) -> str:
 def captions_of(meta: dict[str, str]) -> list[str]:
     """Every photo caption a content file carries (lead and ``Photos``)."""
     captions = [meta.get("Caption", "")]
-    try:
-        extra = json.loads(meta.get("Photos") or "[]")
-    except (ValueError, RecursionError):
-        extra = []
-    if not isinstance(extra, list):  # a hand-edited field that is not a list of photos
-        extra = []
-    captions += [p.get("caption", "") for p in extra if isinstance(p, dict)]
+    captions += [p.get("caption", "") for p in parse_photos_field(meta.get("Photos", ""))]
     return [c for c in captions if c]
 
 
