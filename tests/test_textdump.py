@@ -161,3 +161,12 @@ def test_long_teaser_block_stays_linear() -> None:
 
     small, large = timed(5_000), timed(10_000)
     assert large < 4 * small + 0.05  # twice the lines: about twice the time, never the square
+
+
+def test_lower_case_agency_after_date_line_is_not_joined():
+    story = (b"BERLIN, Germany (dpa) - The city opened a new bridge over the river on Monday "
+             b"after three years of work, officials said, and traffic began to flow at noon.\n"
+             b"Drivers said the crossing cut their journey by twenty minutes each way.\n"
+             b"Tue Apr 11 2017\ndpa\n")
+    article = read_textdump(story)
+    assert article.source == "dpa" and article.date.year == 2017

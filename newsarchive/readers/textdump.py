@@ -94,10 +94,17 @@ DATELINE = re.compile(
 
 def unwrap(lines: list[str]) -> list[str]:
     """Join hard-wrapped lines: a line that does not end a sentence and is followed by a
-    line starting in lower case continues on that line."""
+    line starting in lower case continues on that line. Agency and date lines ("dpa",
+    "Tue Apr 11 2017") are never joined, on either side."""
     out: list[str] = []
     for line in lines:
-        if out and not ends_sentence(out[-1]) and line[:1].islower():
+        if (
+            out
+            and not ends_sentence(out[-1])
+            and line[:1].islower()
+            and classify(line) is LineKind.TEXT
+            and classify(out[-1]) is LineKind.TEXT
+        ):
             out[-1] = f"{out[-1]} {line}"
         else:
             out.append(line)
