@@ -17,6 +17,8 @@ from dataclasses import dataclass
 from functools import cache
 from importlib import resources
 
+from newsarchive.text import slugify
+
 logger = logging.getLogger(__name__)
 
 # Kinds of surface form, strongest evidence first.
@@ -68,10 +70,6 @@ def fold(text: str) -> str:
     text = unicodedata.normalize("NFKD", text.replace("’", "'"))
     text = "".join(ch for ch in text if not unicodedata.combining(ch))
     return " ".join(text.casefold().split())
-
-
-def slugify(name: str) -> str:
-    return re.sub(r"[^a-z0-9]+", "-", fold(name)).strip("-")
 
 
 @cache
