@@ -24,7 +24,8 @@ last measurement. Then: the ratios ours/(Hugo + Pagefind) and ours/stock Pelican
 issue's bars, and the bytes a browser downloads for a first search.
 
     python -m benchmarks.bench_pipeline --n 20000 [--corpus synth|reuters]
-        [--skip hugo,stock,incremental] [--workdir DIR] [--keep] [--json FILE] [--profile]
+        [--skip hugo,stock,incremental,browser] [--query WORD]
+        [--workdir DIR] [--keep] [--json FILE] [--profile]
 
 Scaling figures and what they mean: docs/scaling.md.
 """
@@ -50,7 +51,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from benchmarks import synth  # noqa: E402
+from benchmarks import first_search, synth  # noqa: E402
 
 STOCK_SETTINGS = ROOT / "benchmarks" / "stock_pelican" / "pelicanconf.py"
 
@@ -245,6 +246,7 @@ class Options:
     json_path: Path | None = None
     seed: int = 0
     profile: bool = False
+    query: str = "minister"
 
 
 def _versions(hugo: Path | None) -> dict[str, str]:
@@ -440,6 +442,8 @@ def run(options: Options) -> Report:
             report.output_mb[system] = _dir_mb(folder)
             if system != "stock":
                 report.first_search[system] = first_search_bytes(folder / "pagefind")
+        if "browser" not in skip and first_search.CHROMIUM.exists():
+            report.first_search_browser = first_search.measure(work.out_ours, options.query)
     finally:
         if not options.keep:
             work.empty_trash()
@@ -462,7 +466,14 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
         help="synthetic stories (benchmarks/synth.py) or Reuters-21578 dev "
         "(../shared/corpora; at most its 10,051 stories with a body)",
     )
-    parser.add_argument("--skip", default="", help="comma-separated: hugo, stock, incremental")
+    parser.add_argument(
+        "--skip", default="", help="comma-separated: hugo, stock, incremental, browser"
+    )
+    parser.add_argument(
+        "--query",
+        default="minister",
+        help="the word searched for in chromium to measure a first search (default: minister)",
+    )
     parser.add_argument(
         "--workdir",
         type=Path,
@@ -478,11 +489,20 @@ def parse_args(argv: Sequence[str] | None = None) -> Options:
     )
     args = parser.parse_args(argv)
     skip = frozenset(s.strip() for s in args.skip.split(",") if s.strip())
-    unknown = skip - {"hugo", "stock", "incremental"}
+    unknown = skip - {"hugo", "stock", "incremental", "browser"}
     if unknown:
-        parser.error(f"--skip: unknown {', '.join(sorted(unknown))} (hugo, stock, incremental)")
+        known = "hugo, stock, incremental, browser"
+        parser.error(f"--skip: unknown {', '.join(sorted(unknown))} ({known})")
     return Options(
-        args.n, args.corpus, skip, args.workdir, args.keep, args.json_path, args.seed, args.profile
+        args.n,
+        args.corpus,
+        skip,
+        args.workdir,
+        args.keep,
+        args.json_path,
+        args.seed,
+        args.profile,
+        args.query,
     )
 
 

@@ -11,6 +11,7 @@ import json
 import re
 import subprocess
 import sys
+from pathlib import Path
 
 from benchmarks import synth
 from benchmarks.bench_pipeline import first_search_bytes, reuters_dump
@@ -99,6 +100,8 @@ def test_bench_prints_every_stage(tmp_path):
         str(tmp_path / "work"),
         "--json",
         str(figures),
+        "--query",
+        "said",
         *skip,
     ]
     done = subprocess.run(command, cwd=ROOT, capture_output=True, text=True, timeout=120)
@@ -128,4 +131,8 @@ def test_bench_prints_every_stage(tmp_path):
     assert data["stories"] >= N - 2
     assert all(s["wall"] > 0 for s in data["stages"] if not s["skipped"])
     assert data["pages"]["ours"] > data["stories"]
+    if Path("/usr/bin/chromium").exists():  # measured in a real browser where there is one
+        browser = data["first_search_browser"]
+        assert browser["results shown"] > 0 and browser["until results total"] > 0
+        assert "first search in chromium for 'said'" in out
     assert not (tmp_path / "work" / ".trash").exists()  # moved-aside outputs are cleaned up
