@@ -6,8 +6,10 @@ file manager. :func:`make_offline_bundle` keeps Pagefind's own index and ranking
 only how the browser loads them:
 
 * each data file (``pagefind.*.pf_meta``, ``wasm.*.pagefind``, ``index/*.pf_index``,
-  ``filter/*.pf_filter``, ``fragment/*.pf_fragment``) becomes ``offline-data/<path>.js``, one
-  assignment of the file's bytes as base64 (+33 % over the gzipped file);
+  ``filter/*.pf_filter``, ``fragment/*.pf_fragment``; with the sharded index, the same in
+  every ``shards/<name>/`` plus its ``pagefind-entry.json``, and ``shards.json`` and
+  ``filters.json``) becomes ``offline-data/<path>.js``, one assignment of the file's bytes as
+  base64 (+33 % over the gzipped file);
 * ``pagefind.js`` becomes a function body inside ``pagefind-offline.js`` (the template in
   ``offline/``), which hands it a ``fetch`` shim that loads those scripts on demand, no
   ``Worker`` and a fake ``import.meta.url``; the page gets ``window.__pagefindOffline``;
@@ -23,7 +25,6 @@ from __future__ import annotations
 import base64
 import json
 import re
-import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -32,9 +33,21 @@ from newsarchive.offline_errors import OfflineBuildError
 TEMPLATE = Path(__file__).resolve().parent.parent / "offline" / "pagefind-offline.js"
 RUNTIME_NAME = "pagefind-offline.js"
 DATA_DIR = "offline-data"
-DATA_PATTERNS = ("pagefind.*.pf_meta", "wasm.*.pagefind", "index/*", "filter/*", "fragment/*")
+_BUNDLE_DATA = ("pagefind.*.pf_meta", "wasm.*.pagefind", "index/*", "filter/*", "fragment/*")
+# An unsharded bundle, or the sharded index of plugins/pagefind_index/shards.py: its manifest,
+# the menus' filter counts and, per shard, its entry file and data files.
+DATA_PATTERNS = (
+    *_BUNDLE_DATA,
+    "shards.json",
+    "filters.json",
+    "shards/*/pagefind-entry.json",
+    *(f"shards/*/{pattern}" for pattern in _BUNDLE_DATA),
+)
+# Written for the next incremental index (fingerprints); nothing reads them from disk.
+DROPPED_DATA = ("shards/*/shard.json",)
 # Module-only files that cannot run from disk; pagefind-offline.js replaces them.
-DROPPED = ("pagefind.js", "pagefind-worker.js", "pagefind-entry.json")
+SHARDS_MODULE = "pagefind-shards.js"
+DROPPED = ("pagefind.js", SHARDS_MODULE, "pagefind-worker.js", "pagefind-entry.json")
 
 _EXPORT = re.compile(r"export\s*\{([\w\s,$]+)\}\s*;?\s*$")
 _STATIC_IMPORT = re.compile(r"(^|[;}\n])\s*import\s*(\{|\*|[\w$]+\s+from\b|[\"'])")
@@ -73,15 +86,20 @@ def make_offline_bundle(bundle: Path, site_from_bundle: str = "../") -> OfflineB
         data_bytes += len(raw)
         script_bytes += len(text.encode("ascii"))
         path.unlink()
-    runtime = offline_runtime(
-        (bundle / "pagefind.js").read_text(encoding="utf-8"), files, entry, site_from_bundle
+    # The sharded index's search page needs pagefind.js with its PagefindInstance exported.
+    module = (
+        bundle / SHARDS_MODULE if (bundle / SHARDS_MODULE).is_file() else bundle / "pagefind.js"
     )
+    runtime = offline_runtime(module.read_text(encoding="utf-8"), files, entry, site_from_bundle)
     write_text(bundle / RUNTIME_NAME, runtime)
     for name in DROPPED:
         (bundle / name).unlink(missing_ok=True)
-    for folder in ("index", "filter", "fragment"):
-        if (bundle / folder).is_dir() and not any((bundle / folder).iterdir()):
-            shutil.rmtree(bundle / folder)
+    for pattern in DROPPED_DATA:
+        for path in bundle.glob(pattern):
+            path.unlink()
+    for folder in sorted((p for p in bundle.rglob("*") if p.is_dir()), reverse=True):
+        if folder.relative_to(bundle).parts[0] != DATA_DIR and not any(folder.iterdir()):
+            folder.rmdir()  # emptied index/, filter/, fragment/ and shard folders
     for ui_script in sorted(bundle.glob("*.js")):
         if ui_script.name != RUNTIME_NAME:
             patch_ui_script(ui_script)
@@ -146,7 +164,8 @@ def patch_ui_script(path: Path) -> None:
 
 
 def patch_pagefind_imports(text: str) -> str:
-    """``import(<…pagefind.js…>)`` → ``(window.__pagefindOffline||import(<…>))``, everywhere."""
+    """``import(<…pagefind.js…>)`` (or ``pagefind-shards.js``) →
+    ``(window.__pagefindOffline||import(<…>))``, everywhere."""
     out: list[str] = []
     position = 0
     for match in re.finditer(r"(?<![\w$.])import\(", text):
@@ -156,7 +175,7 @@ def patch_pagefind_imports(text: str) -> str:
         argument = text[match.end() : end]
         if (
             end < 0
-            or "pagefind.js" not in argument
+            or ("pagefind.js" not in argument and SHARDS_MODULE not in argument)
             or "__pagefindOffline" in text[: match.start()][-40:]
         ):
             continue

@@ -11,7 +11,8 @@
  *  - result URLs ("/2017/04/11/slug/") become links to the files on disk (".../index.html").
  *
  * The page gets window.__pagefindOffline: the same functions as `await import("pagefind.js")`
- * (options, init, search, debouncedSearch, preload, filters, destroy, createInstance).
+ * (options, init, search, debouncedSearch, preload, filters, destroy, createInstance), plus
+ * PagefindInstance (one index of the sharded index) and fetchFile (the bundle's other files).
  */
 (function () {
   "use strict";
@@ -106,8 +107,14 @@
     return response;
   }
 
+  /* Every index lives under the bundle folder (one bundle, or one per shard under shards/). */
   function offlineOptions(options) {
-    return Object.assign({}, options || {}, { baseUrl: "/", basePath: bundleUrl });
+    var basePath = bundleUrl;
+    if (options && typeof options.basePath === "string") {
+      var wanted = new URL(options.basePath, document.baseURI).href;
+      if (wanted.indexOf(bundleUrl) === 0) { basePath = wanted.replace(/\/?$/, "/"); }
+    }
+    return Object.assign({}, options || {}, { baseUrl: "/", basePath: basePath });
   }
 
   function wrap(api) {
@@ -120,8 +127,14 @@
       },
       preload: function (term, options) { return api.preload(term, options); },
       filters: function () { return api.filters(); },
-      mergeIndex: function () {
-        return Promise.reject(new Error("Pagefind offline: merging other indexes is not supported from disk"));
+      mergeIndex: function (path, options) {
+        var merged = offlineOptions(Object.assign({}, options || {}, { basePath: path }));
+        if (merged.basePath === bundleUrl) {
+          return Promise.reject(new Error("Pagefind offline: only indexes inside the bundle folder can be merged"));
+        }
+        var basePath = merged.basePath;
+        delete merged.basePath;
+        return api.mergeIndex(basePath, merged);
       },
       destroy: function () {
         return api.destroy().then(function () { if (api === pagefind) { return api.options(offlineOptions()); } });
@@ -129,10 +142,20 @@
     };
   }
 
+  /* Pagefind's instance class (exported by pagefind-shards.js, for the sharded index): one
+   * instance per index folder under the bundle, results linking to the files on disk. */
+  var OfflineInstance = pagefind.PagefindInstance && class extends pagefind.PagefindInstance {
+    constructor(options) { super(offlineOptions(options)); }
+    search(term, options) { return super.search(term, options).then(localResults); }
+  };
+
   var offline = wrap(pagefind);
   offline.createInstance = function (options) {
     return wrap(pagefind.createInstance(offlineOptions(options)));
   };
+  /* The bundle's other files (e.g. the shard manifest) for scripts that cannot fetch() from disk. */
+  offline.fetchFile = offlineFetch;
+  offline.PagefindInstance = OfflineInstance;
   offline.offline = true;
   offline.version = ENTRY.version;
   pagefind.options(offlineOptions());

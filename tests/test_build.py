@@ -60,8 +60,12 @@ def test_pagefind_index_is_built_and_not_empty(sample_site):
     entry = json.loads((out / "pagefind/pagefind-entry.json").read_text())
     pages = sum(lang["page_count"] for lang in entry["languages"].values())
     assert pages == 3  # the three stories; index and archive pages carry no data-pagefind-body
-    assert list((out / "pagefind/index").iterdir())
-    assert list((out / "pagefind/filter").iterdir())
+    # One Pagefind bundle per year (plugins/pagefind_index/shards.py), listed in shards.json.
+    manifest = json.loads((out / "pagefind/shards.json").read_text())
+    assert sum(shard["pages"] for shard in manifest["shards"]) == 3
+    for shard in manifest["shards"]:
+        assert list((out / "pagefind" / shard["path"] / "index").iterdir())
+        assert list((out / "pagefind" / shard["path"] / "filter").iterdir())
 
 
 def test_search_page_loads_search_script_with_noscript_fallback(sample_site):
@@ -127,4 +131,4 @@ def test_build_is_deterministic(tmp_path, sample_site):
     first, second = _tree(sample_site / "output"), _tree(tmp_path / "again")
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
-    assert any(k.startswith("pagefind/fragment/") for k in first)
+    assert any(k.startswith("pagefind/shards/") and "/fragment/" in k for k in first)

@@ -319,16 +319,29 @@ def test_browse_and_search_from_disk_in_chromium(edition, browser_page):
     page.locator("main a[href*='council-publishes']").wait_for(state="detached", timeout=15_000)
     assert page.locator("main a[href*='harbour-bridge']").count() == 1
 
-    # The same engine through the offline API that any search script can use.
+    # The same engine through the offline API that the search page uses: the shard manifest
+    # and one Pagefind instance per year's shard, all read from disk.
     found = page.evaluate(
         """async () => {
             const pagefind = window.__pagefindOffline;
-            const all = await pagefind.search("council");
-            const afp = await pagefind.search("council", {filters: {source: "AFP"}});
-            const first = await all.results[0].data();
-            return {all: all.results.length, afp: afp.results.length, url: first.url};
+            const bundle = new URL("../pagefind/", document.baseURI);
+            const shards = new URL("shards.json", bundle).href;
+            const manifest = await (await pagefind.fetchFile(shards)).json();
+            let all = [], afp = 0, primary = true;
+            for (const shard of manifest.shards) {
+                const basePath = new URL(shard.path, bundle).href;
+                const instance = new pagefind.PagefindInstance({basePath, primary});
+                await instance.init("en", {load_wasm: primary});
+                primary = false;
+                all = all.concat((await instance.search("council")).results);
+                const fromAfp = {filters: {source: "AFP"}};
+                afp += (await instance.search("council", fromAfp)).results.length;
+            }
+            const first = await all[0].data();
+            return {shards: manifest.shards.length, all: all.length, afp, url: first.url};
         }"""
     )
+    assert found["shards"] >= 2
     assert found["all"] == 2 and found["afp"] == 0
     assert found["url"].startswith("file://") and found["url"].endswith("index.html")
 

@@ -21,7 +21,7 @@ from tests.conftest import BIN, FIXTURES, ROOT, run_import
 SAMPLES = ROOT / "samples" / "text"
 
 sys.path.insert(0, str(ROOT / "plugins"))
-from pagefind_index import deterministic  # noqa: E402
+from pagefind_index import deterministic, shards  # noqa: E402
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -97,7 +97,7 @@ def test_index_does_not_depend_on_directory_order(two_builds, tmp_path):
     copy_in_reverse_order(second, b)
     for site in (a, b):
         shutil.rmtree(site / "pagefind")
-        summary = deterministic.build_index(site)
+        summary = shards.build_shards(site, jobs=2)
         assert summary.pages == story_count(site) > 20
     assert differences(a / "pagefind", b / "pagefind") == []
 
@@ -115,6 +115,39 @@ def test_deterministic_index_holds_what_the_cli_index_holds(two_builds, tmp_path
     )
     deterministic.build_index(ours)
     assert bundle_contents(cli / "pagefind") == bundle_contents(ours / "pagefind")
+
+
+def test_shards_together_hold_what_the_cli_index_holds(two_builds, tmp_path):
+    """The year shards hold, between them, the pages, words, filters and date order of one
+    `pagefind --site` index of the whole site."""
+    cli = tmp_path / "cli"
+    shutil.copytree(two_builds[0], cli)
+    shutil.rmtree(cli / "pagefind")
+    subprocess.run(
+        [str(BIN / "python"), "-m", "pagefind_bin", "--site", str(cli)],
+        check=True,
+        capture_output=True,
+    )
+    whole = bundle_contents(cli / "pagefind")
+    manifest = json.loads((two_builds[0] / "pagefind" / "shards.json").read_text())
+    assert len(manifest["shards"]) > 1
+    parts = [bundle_contents(two_builds[0] / "pagefind" / s["path"]) for s in manifest["shards"]]
+    assert sorted(url for part in parts for url in part["pages"]) == whole["pages"]
+    words: dict[str, list] = {}
+    filters: dict[str, dict[str, list]] = {}
+    for part in parts:
+        for word, found in part["words"].items():
+            words.setdefault(word, []).extend(found)
+        for name, values in part["filters"].items():
+            for value, urls in values.items():
+                filters.setdefault(name, {}).setdefault(value, []).extend(urls)
+    assert {word: sorted(found) for word, found in words.items()} == whole["words"]
+    assert {n: {v: sorted(u) for v, u in values.items()} for n, values in filters.items()} == (
+        whole["filters"]
+    )
+    # Shards in name order are in date order: their date sorts, one after the other, are
+    # the whole index's.
+    assert [url for part in parts for url in part["sorts"]["date"]] == whole["sorts"]["date"]
 
 
 def bundle_contents(bundle: Path) -> dict:

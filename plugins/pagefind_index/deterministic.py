@@ -139,13 +139,29 @@ def html_files(site: Path, bundle_dir: str) -> list[str]:
 def build_index(
     site: Path, options: IndexOptions | None = None, executable: Path | None = None
 ) -> IndexSummary:
-    """Index ``site`` into ``site/<bundle_dir>`` reproducibly; replaces any previous bundle."""
+    """Index ``site`` into ``site/<bundle_dir>`` reproducibly; replaces any previous bundle.
+
+    One bundle for the whole site (the sharded index in ``shards.py`` is what the plugin
+    uses; this stays for tests and for comparing with ``pagefind --site``)."""
     options = options or IndexOptions()
     site = Path(site).resolve()
     bundle = site / options.bundle_dir
     if bundle.exists():
         shutil.rmtree(bundle)  # stale hashed files from an earlier build would linger
-    files = html_files(site, options.bundle_dir)
+    return index_files(site, html_files(site, options.bundle_dir), bundle, options, executable)
+
+
+def index_files(
+    site: Path,
+    files: Sequence[str],
+    bundle: Path,
+    options: IndexOptions | None = None,
+    executable: Path | None = None,
+) -> IndexSummary:
+    """Index the pages ``files`` (sorted POSIX paths relative to ``site``) into the folder
+    ``bundle`` with one Pagefind service process, then canonicalise the bundle."""
+    options = options or IndexOptions()
+    files = sorted(files)
     with PagefindService(site, executable) as service:
         config = options.service_config()
         index_id = service.request({"type": "NewIndex", "config": config})["index_id"]

@@ -1,6 +1,7 @@
 """Index the built site with Pagefind (the binary bundled in the `pagefind-bin` wheel).
 
-Runs once over the whole output folder when Pelican has finished writing. The ``finalized``
+Runs over the output folder when Pelican has finished writing, as one Pagefind bundle per
+year of stories (``shards.py``), indexed in parallel and only where pages changed. The ``finalized``
 signal is used rather than a generator from ``get_generators`` because it fires after every
 generator, including other plugins' page writers and static files, so the index always
 covers the finished site. The binary is driven in service mode, page by page in sorted path
@@ -17,13 +18,17 @@ from pathlib import Path
 
 from pelican import signals
 
-from .deterministic import PagefindError, build_index, options_from_args
+from .deterministic import PagefindError, options_from_args
+from .shards import build_shards
 
 log = logging.getLogger(__name__)
 
 DEFAULTS = {
     "PAGEFIND_ENABLED": True,
     "PAGEFIND_ARGS": [],
+    "PAGEFIND_JOBS": None,  # Pagefind processes at once (one shard each); None: one per core
+    "PAGEFIND_SHARD_MAX_PAGES": 5000,
+    "PAGEFIND_CACHE": None,  # None: <CACHE_PATH>/pagefind-pages.json
 }
 
 
@@ -39,16 +44,41 @@ def check_settings(settings: dict) -> None:
     if not isinstance(args, list | tuple) or not all(isinstance(a, str) for a in args):
         raise PagefindError(f"PAGEFIND_ARGS must be a list of strings, not {args!r}")
     options_from_args(args)  # an unsupported flag stops the build here, not at the end
+    for key in ("PAGEFIND_JOBS", "PAGEFIND_SHARD_MAX_PAGES"):
+        value = settings[key]
+        if value is None and key == "PAGEFIND_JOBS":
+            continue
+        if isinstance(value, bool) or not isinstance(value, int) or value < 1:
+            raise PagefindError(f"{key} must be a whole number of at least 1, not {value!r}")
 
 
-def run_pagefind(output_path: str, extra: list[str]) -> int:
-    """Index the finished site reproducibly (see deterministic.py); return the page count."""
+def cache_file(settings: dict) -> Path | None:
+    """Where the per-page digests live between builds (see fingerprint.py)."""
+    if settings.get("PAGEFIND_CACHE"):
+        return Path(settings["PAGEFIND_CACHE"])
+    if settings.get("CACHE_PATH"):
+        return Path(settings["CACHE_PATH"]) / "pagefind-pages.json"
+    return None
+
+
+def run_pagefind(output_path: str, extra: list[str], settings: dict | None = None) -> int:
+    """Index the finished site reproducibly, shard by shard; return the page count."""
+    settings = {**DEFAULTS, **(settings or {})}
     started = time.perf_counter()
-    summary = build_index(Path(output_path), options_from_args(extra))
+    summary = build_shards(
+        Path(output_path),
+        options_from_args(extra),
+        jobs=settings["PAGEFIND_JOBS"],
+        max_pages=settings["PAGEFIND_SHARD_MAX_PAGES"],
+        cache_file=cache_file(settings),
+    )
     log.info(
-        "Pagefind indexed %d pages of %s in %.1f s",
+        "Pagefind indexed %d pages of %s in %d shards (%d re-indexed, %d removed) in %.1f s",
         summary.pages,
         output_path,
+        summary.shards,
+        len(summary.rebuilt),
+        len(summary.removed),
         time.perf_counter() - started,
     )
     return summary.pages
@@ -60,7 +90,8 @@ def on_initialized(pelican) -> None:
 
 def on_finalized(pelican) -> None:
     if pelican.settings["PAGEFIND_ENABLED"]:
-        run_pagefind(pelican.output_path, list(pelican.settings["PAGEFIND_ARGS"]))
+        settings = pelican.settings
+        run_pagefind(pelican.output_path, list(settings["PAGEFIND_ARGS"]), settings)
 
 
 def register() -> None:

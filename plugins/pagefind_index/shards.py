@@ -1,0 +1,473 @@
+"""The search index as independent Pagefind bundles ("shards"), one per year of stories.
+
+One Pagefind process holds the whole index in memory (~100 KB a page: 10 GB at 100,000
+stories) and re-indexes everything when one story is added. Here the indexed pages are split
+by the year in their URL (``/YYYY/MM/DD/slug/``), a year larger than ``max_pages`` into
+consecutive parts, other indexed pages into a shard of their own; each shard is indexed
+reproducibly by its own ``pagefind --service`` process (``deterministic.py``), ``jobs`` of
+them at a time, so memory is bounded by jobs × the largest shard. A shard whose
+fingerprint (see :func:`shard_fingerprint`) has not changed keeps its files.
+
+Layout under ``output/pagefind/`` (every file a pure function of the site's pages)::
+
+    shards.json              the manifest: every shard, its folder, year and page count
+    pagefind-entry.json      a summary in Pagefind's entry format (version, pages per
+                             language) for tools that check a bundle is there; it names no
+                             metadata file: search through the shards
+    filters.json             filter value → page count over all shards (the search page's menus)
+    pagefind.js, *-ui.js …   Pagefind's runtime and UI files, shared by all shards
+    pagefind-shards.js       pagefind.js that also exports its PagefindInstance class, which
+                             the search page needs to search the shards one by one
+    shards/<name>/           one Pagefind bundle: pagefind-entry.json, pagefind.*.pf_meta,
+                             wasm.*.pagefind, index/, filter/, fragment/, and shard.json
+                             (its fingerprint, pages and filter counts)
+
+Each shard is written into a temporary folder and swapped in with renames; the manifest is
+written last (temporary file + ``os.replace``). An interrupted run leaves shards that carry
+their own fingerprint, so the next run redoes exactly the shards that are not up to date.
+"""
+
+from __future__ import annotations
+
+import concurrent.futures
+import hashlib
+import json
+import math
+import os
+import re
+import shutil
+import subprocess
+from collections import defaultdict
+from collections.abc import Iterable, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from .deterministic import (
+    IndexOptions,
+    PagefindError,
+    _bundled_executable,
+    index_files,
+    read_data_file,
+)
+from .fingerprint import raw_digest, view_digest
+
+FORMAT = 1  # bump when the layout, the canonical form or the fingerprint's inputs change
+MANIFEST = "shards.json"
+ENTRY = "pagefind-entry.json"
+RUNTIME = "pagefind.js"
+SHARDS_RUNTIME = "pagefind-shards.js"
+FILTERS = "filters.json"
+SHARDS = "shards"
+STAMP = "shard.json"
+OTHER = "other"  # indexed pages whose URL does not start with a year
+# What Pagefind writes into every bundle that belongs to a shard rather than to the runtime.
+SHARD_DATA = re.compile(r"^(pagefind-entry\.json|pagefind\..+\.pf_meta|wasm\..+\.pagefind)$")
+SHARD_FOLDERS = ("index", "filter", "fragment")
+_YEAR = re.compile(r"^(\d{4})/")
+# The attribute inside a tag, not the words in a story's text.
+_BODY = re.compile(rb"<[a-zA-Z][^<>]*\sdata-pagefind-body(?=[\s=/>])")
+
+
+@dataclass(frozen=True)
+class ShardPlan:
+    name: str
+    year: str | None
+    pages: tuple[str, ...]
+
+
+@dataclass
+class ShardResult:
+    name: str
+    built: bool
+    fingerprint: str
+    pages: int
+    filters: dict[str, dict[str, int]]
+    assets: list[str] = field(default_factory=list)
+    views: dict[str, list[Any]] = field(default_factory=dict)  # path → cache entry
+
+
+@dataclass(frozen=True)
+class ShardSummary:
+    pages: int
+    shards: int
+    rebuilt: tuple[str, ...]
+    removed: tuple[str, ...]
+
+
+# --- Which pages, which shards --------------------------------------------------------------
+
+
+def indexed_pages(
+    site: Path, bundle_dir: str, cache: dict[str, list[Any]] | None = None
+) -> tuple[list[str], dict[str, list[Any]]]:
+    """The pages Pagefind would index: those with ``data-pagefind-body`` if any page has one
+    (Pagefind then skips the others), otherwise every HTML page. Sorted POSIX paths, and the
+    file stamps of the pages without a body (for the cache: an unchanged file is not read)."""
+    cache = cache or {}
+    every = site_html_files(site, bundle_dir)
+    marked, unmarked = [], {}
+    for page in every:
+        path = f"{site}/{page}"  # str paths: this loop sees every page of the site
+        stamp = file_stamp(path)
+        known = cache.get(page)
+        if known and known[-1] == stamp:
+            (marked.append(page) if len(known) > 1 else unmarked.__setitem__(page, known))
+            continue
+        with open(path, "rb") as handle:  # noqa: PTH123 (as above)
+            if _BODY.search(handle.read()):
+                marked.append(page)
+            else:
+                unmarked[page] = [stamp]
+    return (marked, unmarked) if marked else (every, {})
+
+
+def file_stamp(path: str) -> list[int]:
+    """Size, inode and modification and change times: any write or replacement changes one
+    (the change time cannot be set back, unlike the modification time)."""
+    status = os.stat(path)  # noqa: PTH116 (str paths, see indexed_pages)
+    return [status.st_size, status.st_ino, status.st_mtime_ns, status.st_ctime_ns]
+
+
+def site_html_files(site: Path, bundle_dir: str) -> list[str]:
+    """Every ``*.html`` file under ``site`` outside the bundle folder, as ``html_files`` in
+    deterministic.py finds them, with ``os.scandir`` (pathlib's rglob + resolve took 9 s for
+    34,000 files; a directory entry knows its type without another ``stat``)."""
+    bundle = str(site / bundle_dir)
+    found: list[str] = []
+    folders = [(str(site), "")]
+    while folders:
+        folder, prefix = folders.pop()
+        with os.scandir(folder) as entries:
+            for entry in entries:
+                if entry.is_dir():
+                    if entry.path != bundle:
+                        folders.append((entry.path, f"{prefix}{entry.name}/"))
+                elif entry.name.endswith(".html") and entry.is_file():
+                    found.append(prefix + entry.name)
+    return sorted(found)
+
+
+def plan_shards(pages: Iterable[str], max_pages: int) -> list[ShardPlan]:
+    """Group sorted page paths by URL year; split a year of more than ``max_pages`` pages into
+    consecutive parts of near-equal size (``2019-1``, ``2019-2`` …) so memory stays bounded."""
+    if max_pages < 1:
+        raise PagefindError(f"PAGEFIND_SHARD_MAX_PAGES must be at least 1, not {max_pages}")
+    groups: dict[str, list[str]] = defaultdict(list)
+    for page in sorted(pages):
+        found = _YEAR.match(page)
+        groups[found.group(1) if found else OTHER].append(page)
+    plans = []
+    for key in sorted(groups):
+        members = groups[key]
+        year = None if key == OTHER else key
+        parts = math.ceil(len(members) / max_pages)
+        if parts <= 1:
+            plans.append(ShardPlan(key, year, tuple(members)))
+            continue
+        width = len(str(parts))
+        for part in range(parts):
+            chunk = members[len(members) * part // parts : len(members) * (part + 1) // parts]
+            plans.append(ShardPlan(f"{key}-{part + 1:0{width}d}", year, tuple(chunk)))
+    return plans
+
+
+def pagefind_version(executable: Path) -> str:
+    done = subprocess.run([str(executable), "--version"], capture_output=True, text=True)
+    if done.returncode != 0:
+        raise PagefindError(f"{executable} --version failed: {done.stderr.strip()}")
+    return done.stdout.strip()
+
+
+def shard_fingerprint(
+    plan: ShardPlan, views: Sequence[tuple[str, str]], version: str, options: IndexOptions
+) -> str:
+    """Hash of everything a shard's bundle depends on: this module's format, the Pagefind
+    version, the index options (``PAGEFIND_ARGS``) and each page's path and what Pagefind
+    reads of it (``fingerprint.view_digest``), in path order."""
+    hasher = hashlib.sha256()
+    head = {"format": FORMAT, "pagefind": version, "options": asdict(options), "name": plan.name}
+    hasher.update(json.dumps(head, sort_keys=True).encode("utf-8") + b"\n")
+    for path, digest in views:
+        hasher.update(f"{path}\t{digest}\n".encode())
+    return hasher.hexdigest()
+
+
+# --- One shard (runs in a worker process) ---------------------------------------------------
+
+
+@dataclass(frozen=True)
+class ShardTask:
+    site: str
+    root: str  # output/pagefind
+    plan: ShardPlan
+    options: IndexOptions
+    executable: str
+    version: str
+    cached: dict[str, list[Any]]  # path → [raw digest, view digest, file stamp], last run
+    force: bool = False
+
+
+def index_shard(task: ShardTask) -> ShardResult:
+    """Fingerprint one shard and, unless its folder already holds that fingerprint, index it."""
+    site, root = Path(task.site), Path(task.root)
+    views: dict[str, list[Any]] = {}
+    for page in task.plan.pages:
+        old = task.cached.get(page)
+        stamp = file_stamp(str(site / page))
+        if old and len(old) == 3 and old[2] == stamp:
+            views[page] = old  # the same file as last time: not even read
+            continue
+        data = (site / page).read_bytes()
+        raw = raw_digest(data)
+        views[page] = [raw, old[1] if old and old[0] == raw else view_digest(data), stamp]
+    fingerprint = shard_fingerprint(
+        task.plan, [(page, views[page][1]) for page in task.plan.pages], task.version, task.options
+    )
+    folder = root / SHARDS / task.plan.name
+    stamp = _read_json(folder / STAMP)
+    if not task.force and stamp and stamp.get("fingerprint") == fingerprint:
+        return ShardResult(
+            task.plan.name, False, fingerprint, stamp["pages"], stamp["filters"], views=views
+        )
+    staging = root / SHARDS / f".new-{task.plan.name}"
+    if staging.exists():
+        shutil.rmtree(staging)
+    summary = index_files(site, task.plan.pages, staging, task.options, Path(task.executable))
+    assets = _move_runtime_files(staging, root)
+    filters = filter_counts(staging)
+    stamp = {"fingerprint": fingerprint, "name": task.plan.name, "pages": summary.pages}
+    write_json(staging / STAMP, {**stamp, "filters": filters})
+    _swap_in(staging, folder)
+    return ShardResult(task.plan.name, True, fingerprint, summary.pages, filters, assets, views)
+
+
+def _move_runtime_files(bundle: Path, root: Path) -> list[str]:
+    """Move Pagefind's runtime (JS, CSS: the same bytes in every bundle of one Pagefind
+    version) up to ``root`` once, and keep only the shard's data in the shard's folder."""
+    assets = []
+    for path in sorted(bundle.iterdir()):
+        if path.is_dir() or SHARD_DATA.match(path.name):
+            continue
+        assets.append(path.name)
+        target = root / path.name
+        if not target.is_file() or target.read_bytes() != path.read_bytes():
+            path.replace(target)  # atomic; workers writing the same file write equal bytes
+        else:
+            path.unlink()
+    return assets
+
+
+def _swap_in(staging: Path, folder: Path) -> None:
+    if folder.exists():
+        retired = folder.with_name(f".old-{folder.name}")
+        if retired.exists():
+            shutil.rmtree(retired)
+        folder.replace(retired)
+        staging.replace(folder)
+        shutil.rmtree(retired)
+    else:
+        staging.replace(folder)
+
+
+def filter_counts(bundle: Path) -> dict[str, dict[str, int]]:
+    """Pages per filter value in one bundle: what ``pagefind.filters()`` would count."""
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    counts: dict[str, dict[str, int]] = {}
+    for info in entry["languages"].values():
+        meta = read_data_file(bundle / f"pagefind.{info['hash']}.pf_meta")
+        for name, filter_hash in meta[3]:
+            values = read_data_file(bundle / "filter" / f"{filter_hash}.pf_filter")[1]
+            merged = counts.setdefault(name, {})
+            for value, pages in values:
+                merged[value] = merged.get(value, 0) + len(pages)
+    return {name: dict(sorted(values.items())) for name, values in sorted(counts.items())}
+
+
+# --- The whole index ------------------------------------------------------------------------
+
+
+def build_shards(
+    site: Path,
+    options: IndexOptions | None = None,
+    *,
+    jobs: int | None = None,
+    max_pages: int = 5000,
+    cache_file: Path | None = None,
+    executable: Path | None = None,
+) -> ShardSummary:
+    """Bring ``site/<bundle_dir>`` up to date with the site's pages, shard by shard."""
+    options = options or IndexOptions()
+    site = Path(site).resolve()
+    root = site / options.bundle_dir
+    executable = Path(executable or _bundled_executable())
+    version = pagefind_version(executable)
+    cache = _load_cache(cache_file)
+    pages, unmarked = indexed_pages(site, options.bundle_dir, cache)
+    plans = plan_shards(pages, max_pages)
+    if not plans:
+        raise PagefindError(f"no HTML pages to index in {site}")
+    (root / SHARDS).mkdir(parents=True, exist_ok=True)
+    previous = _read_json(root / MANIFEST) or {}
+    # The shared runtime files must be there; if not (or from another Pagefind version), the
+    # first shard is indexed again, which writes them.
+    runtime_ok = (
+        previous.get("pagefind") == version
+        and all((root / name).is_file() for name in previous.get("runtime", []))
+        and bool(previous.get("runtime"))
+    )
+    tasks = [
+        ShardTask(
+            str(site),
+            str(root),
+            plan,
+            options,
+            str(executable),
+            version,
+            {page: cache[page] for page in plan.pages if page in cache},
+            force=not runtime_ok and index == 0,
+        )
+        for index, plan in enumerate(plans)
+    ]
+    results = {result.name: result for result in _run(tasks, jobs)}
+    runtime = sorted({a for r in results.values() for a in r.assets} or previous.get("runtime", []))
+    write_text(
+        root / SHARDS_RUNTIME, instances_module((root / RUNTIME).read_text(encoding="utf-8"))
+    )
+    removed = _remove_stale(root, {plan.name for plan in plans}, runtime)
+    shards = [
+        {
+            "name": plan.name,
+            "path": f"{SHARDS}/{plan.name}/",
+            "year": plan.year,
+            "pages": results[plan.name].pages,
+        }
+        for plan in plans
+    ]
+    totals: dict[str, dict[str, int]] = {}
+    for result in results.values():
+        for name, values in result.filters.items():
+            merged = totals.setdefault(name, {})
+            for value, count in values.items():
+                merged[value] = merged.get(value, 0) + count
+    write_json(root / FILTERS, {k: dict(sorted(v.items())) for k, v in sorted(totals.items())})
+    manifest = {
+        "format": FORMAT,
+        "pagefind": version,
+        "pages": sum(shard["pages"] for shard in shards),
+        "filters": FILTERS,
+        "runtime": runtime,
+        "shards": shards,
+    }
+    write_json(root / ENTRY, summary_entry(root, plans))
+    write_json(root / MANIFEST, manifest)
+    if cache_file is not None:
+        views = {page: v for result in results.values() for page, v in result.views.items()}
+        everything = dict(sorted({**unmarked, **views}.items()))
+        write_json(cache_file, {"format": FORMAT, "pages": everything})
+    return ShardSummary(
+        pages=manifest["pages"],
+        shards=len(shards),
+        rebuilt=tuple(sorted(name for name, r in results.items() if r.built)),
+        removed=tuple(removed),
+    )
+
+
+def _run(tasks: list[ShardTask], jobs: int | None) -> list[ShardResult]:
+    """Index the shards ``jobs`` at a time (largest first, so they finish together).
+
+    Each shard is indexed by its own ``pagefind --service`` process, where the work and the
+    memory are; a thread here feeds it pages and canonicalises its output. (Python worker
+    processes were tried: "spawn" needs an importable ``__main__`` and "fork" would copy a
+    large Pelican process, for a share of the CPU time that is small next to Pagefind's.)"""
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    if jobs == 1:
+        return [index_shard(task) for task in tasks]
+    ordered = sorted(tasks, key=lambda task: (-len(task.plan.pages), task.plan.name))
+    with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
+        return list(pool.map(index_shard, ordered))
+
+
+_EXPORT = re.compile(r"export\s*\{([\w\s,$]+)\}\s*;?\s*$")
+
+
+def instances_module(source: str) -> str:
+    """``pagefind.js`` with its ``PagefindInstance`` class added to the exports.
+
+    Hand-made because the search page must search each shard on its own (to order dated
+    results shard by shard and to see which index words each shard matched; see search.js),
+    and Pagefind's public API only offers a merged search. Checked against the runtime's
+    shape: a release that changes it stops the build instead of shipping a broken page."""
+    found = _EXPORT.search(source)
+    if not found or source.count("export{") + source.count("export {") != 1:
+        raise PagefindError(f"{RUNTIME}: expected exactly one final export{{…}} list")
+    if "var PagefindInstance=class" not in source:
+        raise PagefindError(f"{RUNTIME}: no PagefindInstance class to export")
+    names = [name.strip() for name in found.group(1).split(",") if name.strip()]
+    return f"{source[: found.start()]}export{{{','.join([*names, 'PagefindInstance'])}}};\n"
+
+
+def summary_entry(root: Path, plans: Sequence[ShardPlan]) -> dict[str, Any]:
+    """``pagefind-entry.json`` for the whole index: the shards' versions and page counts."""
+    version, languages = "", {}
+    for plan in plans:
+        entry = json.loads((root / SHARDS / plan.name / ENTRY).read_text(encoding="utf-8"))
+        version = entry.get("version", version)
+        for language, info in entry["languages"].items():
+            total = languages.setdefault(language, {"page_count": 0, "wasm": info.get("wasm")})
+            total["page_count"] += int(info.get("page_count", 0))
+    return {"version": version, "shards": MANIFEST, "languages": dict(sorted(languages.items()))}
+
+
+def _remove_stale(root: Path, names: set[str], runtime: list[str]) -> list[str]:
+    """Delete shards that no longer exist, interrupted runs' leftovers and, at the top
+    level, anything that is not part of this layout (e.g. an unsharded bundle)."""
+    removed = []
+    for path in sorted((root / SHARDS).iterdir()):
+        if path.name not in names:
+            _remove(path)
+            removed.append(path.name)
+    keep = {SHARDS, MANIFEST, FILTERS, ENTRY, SHARDS_RUNTIME, *runtime}
+    for path in sorted(root.iterdir()):
+        if path.name not in keep:
+            _remove(path)
+    return [name for name in removed if not name.startswith(".")]
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    else:
+        path.unlink()
+
+
+def _load_cache(cache_file: Path | None) -> dict[str, list[Any]]:
+    """Per page, from the last run: ``[raw digest, view digest, file stamp]`` for indexed
+    pages, ``[file stamp]`` for the others (see ``indexed_pages`` and ``index_shard``)."""
+    data = _read_json(cache_file) if cache_file else None
+    if not isinstance(data, dict) or data.get("format") != FORMAT:
+        return {}
+    pages = data.get("pages")
+    return (
+        {k: v for k, v in pages.items() if isinstance(v, list)} if isinstance(pages, dict) else {}
+    )
+
+
+def _read_json(path: Path | None) -> Any:
+    try:
+        return json.loads(path.read_text(encoding="utf-8")) if path else None
+    except (OSError, ValueError):
+        return None
+
+
+def write_text(path: Path, text: str) -> None:
+    """Write a file atomically (temporary file + rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}")
+    temporary.write_text(text, encoding="utf-8", newline="\n")
+    temporary.replace(path)
+
+
+def write_json(path: Path, value: Any) -> None:
+    """Compact, sorted-as-given JSON, written atomically (temporary file + ``os.replace``)."""
+    write_text(path, json.dumps(value, ensure_ascii=False, separators=(",", ":")) + "\n")
