@@ -8,7 +8,7 @@ CPU time includes the word-counting worker processes; the machine's load is prin
 each figure, since other work on the machine slows the wall-clock time.
 
     python -m benchmarks.bench_related --n 20000
-    python -m benchmarks.bench_related --n 100000 [--cache DIR]
+    python -m benchmarks.bench_related --n 100000 [--cache DIR] [--more]
 """
 
 from __future__ import annotations
@@ -21,6 +21,7 @@ import sys
 import tempfile
 import time
 from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -100,19 +101,38 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--n", type=int, default=20_000, help="number of synthetic stories")
     parser.add_argument("--cache", type=Path, help="cache folder (default: a temporary one)")
+    parser.add_argument("--more", action="store_true",
+                        help="also time one story edited, one deleted, and no change")
     args = parser.parse_args(argv)
     stories = synthetic_stories(args.n)
     print(f"{args.n} synthetic stories generated; peak RSS so far {peak_rss_mb():.0f} MB; "
           f"{os.cpu_count()} CPUs, load {load_average()}")
     with tempfile.TemporaryDirectory() as temp:
         cache = args.cache or Path(temp)
-        for label, batch in (("cold cache", stories[:-1]), ("warm cache, +1 story", stories)):
+        for label, batch in scenarios(stories, args.more):
             wall, cpu, links = timed(batch, cache)
             print(f"{label:22s} n={len(batch)}: wall {wall:.2f} s, CPU {cpu:.2f} s, "
                   f"{len(batch) / wall:,.0f} articles/s, {links} links, "
                   f"peak RSS {peak_rss_mb():.0f} MB (workers "
                   f"{peak_rss_mb(resource.RUSAGE_CHILDREN):.0f} MB), load {load_average()}")
     return 0
+
+
+def scenarios(
+    stories: list[RelatedInput], more: bool
+) -> list[tuple[str, list[RelatedInput]]]:
+    """Cold build of all stories but the last, then the last one added (warm); with
+    ``more``, then one story edited, one deleted, and a rebuild with no change."""
+    steps = [("cold cache", stories[:-1]), ("warm cache, +1 story", stories)]
+    if more:
+        middle = len(stories) // 2
+        edited = [*stories[:middle], replace(stories[middle], text=stories[middle].text
+                                             + " " + stories[middle + 1].text[:400]),
+                  *stories[middle + 1:]]
+        deleted = [*edited[:middle // 2], *edited[middle // 2 + 1:]]
+        steps += [("warm cache, 1 edited", edited), ("warm cache, 1 deleted", deleted),
+                  ("warm cache, no change", deleted)]
+    return steps
 
 
 if __name__ == "__main__":

@@ -1,17 +1,20 @@
 """Related stories: for every story, the k most related other stories and why.
 
 Pure and Pelican-free: :func:`related` takes :class:`RelatedInput` records and returns
-``{id: [Related, ...]}``. Stages: term counts (cached, :mod:`related_terms`) → TF-IDF and
-chunked sparse top-candidate search (:mod:`related_vectors`) → re-ranking with
-shared-neighbour agreement, topics, countries and dates, duplicate suppression and
-reasons (:mod:`related_rank`). Deterministic: stories are processed in id order and
-ties are broken by id, so the same content gives the same lists whatever the input order,
-the cache state or the number of workers.
+``{id: [Related, ...]}``. Stages: term counts (cached, :mod:`related_terms`) → TF-IDF with
+a quantised IDF and sparse top-candidate search (:mod:`related_vectors`), the candidate
+lists updated only where a change can reach them (:mod:`related_search`) → re-ranking with
+shared-neighbour agreement, topics, countries and dates, duplicate suppression and reasons
+(:mod:`related_rank`), reused for the stories nothing reached (:mod:`related_cache`).
+Deterministic: stories are processed in id order and ties are broken by id, so the same
+content gives the same lists, to the bit, whatever the input order, the cache state or the
+number of workers.
 """
 
 from __future__ import annotations
 
 import datetime as dt
+import hashlib
 import itertools
 import logging
 from collections.abc import Collection, Sequence
@@ -20,9 +23,11 @@ from pathlib import Path
 
 import numpy as np
 
+from newsarchive import related_cache as cache
 from newsarchive import related_rank as rank
+from newsarchive import related_search as searching
 from newsarchive import related_vectors as vec
-from newsarchive.related_terms import TITLE_MARK, count_terms
+from newsarchive.related_terms import TITLE_MARK, TOKENISER_VERSION, count_terms
 
 log = logging.getLogger(__name__)
 
@@ -102,6 +107,9 @@ def related(
     """Up to ``k`` related stories for every story, best first.
 
     ``candidates`` restricts which ids may appear in the lists (default: every story).
+    With ``cache_dir``, word counts, candidate lists and rankings are kept there between
+    calls and only what a change can reach is recomputed; the result is the same, to the
+    bit, as without a cache.
     """
     options = options or RelatedOptions()
     stories = _ordered(articles)
@@ -109,16 +117,49 @@ def related(
         return {story.id: [] for story in stories}
     table = count_terms([s.title for s in stories], [s.text for s in stories], cache_dir,
                         workers=options.workers)
-    vectors = vec.tfidf(table, options.title_weight)
     allowed = set(candidates) if candidates is not None else None
-    eligible = np.asarray([allowed is None or s.id in allowed for s in stories])
+    eligible = np.asarray([allowed is None or s.id in allowed for s in stories], dtype=bool)
     pool = max(options.pool, k)
-    pruned = vec.prune(vectors, options.search_max_df, options.search_terms)
-    found = vec.search(pruned, eligible, pool, workers=options.workers)
-    if options.exact_rescore:
-        found = _rescored(vectors, found)
-    top_index, top_score = _rank(stories, found, k, options)
-    return _records(stories, pruned, table.terms, top_index, top_score, options)
+    depth = pool + searching.RESERVE
+    vectors = vec.search_vectors(table, options.title_weight, options.search_max_df,
+                                 options.search_terms)
+    fingerprint = _fingerprint(options, k, depth)
+    path = cache_dir / cache.CACHE_NAME if cache_dir is not None else None
+    previous, status = cache.load(path, fingerprint) if path is not None else (None, "off")
+    search, changes, _ = searching.neighbour_search(
+        previous.search if previous else None, status, fingerprint,
+        np.asarray([s.id for s in stories], dtype=str), table.terms, vectors, eligible, pool,
+        depth, workers=options.workers,
+    )
+    found = vec.Candidates(search.index[:, :pool].astype(np.int64), search.sim[:, :pool])
+    if options.exact_rescore:  # cosines of full vectors: every one may change, no reuse
+        found, previous = _rescored(vec.tfidf(table, options.title_weight), found), None
+    meta = np.asarray([_meta_key(s) for s in stories], dtype=np.int64)
+    reasons_allowed = _reason_terms(vectors, table.terms)
+    reuse = (cache.Reuse.of(previous, changes, search, meta, reasons_allowed, vectors, pool,
+                            options.neighbours) if previous and changes else None)
+    top_index, top_score = _rank(stories, found, k, options, reuse)
+    key_columns = _key_terms(vectors, reasons_allowed, top_index, options, reuse)
+    if path is not None:
+        cache.save(path, search, cache.RankState(meta, reasons_allowed, top_index, top_score,
+                                                 key_columns))
+    return _records(stories, table.terms, top_index, top_score, key_columns)
+
+
+def _fingerprint(options: RelatedOptions, k: int, depth: int) -> str:
+    """Everything the cached lists depend on besides the stories (vectors are compared bit
+    by bit, topics, countries and dates by hash)."""
+    fields = {name: getattr(options, name) for name in options.__dataclass_fields__
+              if name != "workers"}
+    return (f"neighbours v{cache.CACHE_VERSION}; tokeniser {TOKENISER_VERSION}; k {k}; "
+            f"depth {depth}; idf {vec.IDF_STEP!r}/{vec.IDF_SCALE_STEPS}; "
+            f"key-term share {KEY_TERM_MAX_SHARE!r}; {fields!r}")
+
+
+def _meta_key(story: RelatedInput) -> int:
+    """A hash of what re-ranking reads besides the text: topics, countries, date."""
+    data = repr((story.topics, story.countries, _day_number(story.date))).encode()
+    return int.from_bytes(hashlib.blake2b(data, digest_size=8).digest(), "little", signed=True)
 
 
 def _rescored(vectors, searched: vec.Candidates) -> vec.Candidates:
@@ -130,45 +171,122 @@ def _rescored(vectors, searched: vec.Candidates) -> vec.Candidates:
 
 
 def _rank(
-    stories: list[RelatedInput], found: vec.Candidates, k: int, options: RelatedOptions
+    stories: list[RelatedInput], found: vec.Candidates, k: int, options: RelatedOptions,
+    reuse: cache.Reuse | None,
 ) -> tuple[np.ndarray, np.ndarray]:
-    topics, _ = rank.label_matrix([s.topics for s in stories])
-    countries, _ = rank.label_matrix([s.countries for s in stories])
-    days = np.asarray([_day_number(s.date) for s in stories], dtype=np.float64)
-    score = rank.combined_scores(
-        found,
-        rank.shared_neighbours(found, options.neighbours, workers=options.workers),
-        rank.overlap(topics, found.index),
-        rank.overlap(countries, found.index),
-        rank.date_prior(days, found.index, options.date_scale_days),
-        _weights(options),
-    )
-    return rank.best(found.index, score, k)
+    """Each story's ``k`` best candidates and scores; rankings nothing changed are reused."""
+    n = len(stories)
+    top_index = np.full((n, k), -1, dtype=np.int32)
+    top_score = np.zeros((n, k), dtype=np.float32)
+    rows = np.arange(n) if reuse is None else np.flatnonzero(reuse.rank_dirty)
+    if reuse is not None:
+        clean = np.flatnonzero(~reuse.rank_dirty)
+        top_index[clean], top_score[clean] = reuse.top(clean)
+    if len(rows):
+        topics, _ = rank.label_matrix([s.topics for s in stories])
+        countries, _ = rank.label_matrix([s.countries for s in stories])
+        days = np.asarray([_day_number(s.date) for s in stories], dtype=np.float64)
+        mine = vec.Candidates(found.index[rows], found.sim[rows])
+        score = rank.combined_scores(
+            mine,
+            rank.shared_neighbours(found, options.neighbours, rows),
+            rank.overlap(topics, mine.index, rows),
+            rank.overlap(countries, mine.index, rows),
+            rank.date_prior(days, mine.index, options.date_scale_days, rows),
+            _weights(options),
+        )
+        best_index, best_score = rank.best(mine.index, score, k)
+        top_index[rows] = best_index
+        top_score[rows] = np.where(best_index >= 0, best_score, 0.0)
+    return top_index, top_score
+
+
+def _reason_terms(vectors, terms: np.ndarray) -> np.ndarray:
+    """Columns that may be named as a reason: a distinctive word, not a number, and not one
+    that a large share of the archive uses ("city", "percent", "first")."""
+    doc_freq = np.bincount(vectors.indices, minlength=vectors.shape[1])
+    common = doc_freq > max(2, KEY_TERM_MAX_SHARE * vectors.shape[0])
+    return np.asarray(
+        [not t.startswith(TITLE_MARK) and not t.isdigit() for t in terms.tolist()], dtype=bool
+    ) & ~common
+
+
+def _key_terms(
+    vectors, allowed: np.ndarray, top_index: np.ndarray, options: RelatedOptions,
+    reuse: cache.Reuse | None,
+) -> np.ndarray:
+    """The ``key_terms`` columns of every link (n × k × key_terms, -1 = none)."""
+    n, k = top_index.shape
+    out = np.full((n, k, options.key_terms), -1, dtype=np.int32)
+    if reuse is not None:
+        clean = np.flatnonzero(~reuse.records_dirty)
+        out[clean] = reuse.key_terms(clean)
+    dirty = np.arange(n) if reuse is None else np.flatnonzero(reuse.records_dirty)
+    links = top_index[dirty]
+    valid = links >= 0
+    rows = np.broadcast_to(dirty[:, None], links.shape)[valid]
+    chosen = rank.key_terms(vectors, allowed, rows, links[valid], options.key_terms)
+    block = out[dirty]
+    block[valid] = chosen
+    out[dirty] = block
+    return out
 
 
 def _records(
-    stories: list[RelatedInput], vectors, terms: np.ndarray, top_index: np.ndarray,
-    top_score: np.ndarray, options: RelatedOptions,
+    stories: list[RelatedInput], terms: np.ndarray, top_index: np.ndarray,
+    top_score: np.ndarray, key_columns: np.ndarray,
 ) -> dict[str, list[Related]]:
-    valid, rows, cols = rank._pairs(top_index)
-    term_list = terms.tolist()
-    # A reason a reader can use names a distinctive word: not a number, and not one that
-    # a large share of the archive uses ("city", "percent", "first").
-    doc_freq = np.bincount(vectors.indices, minlength=vectors.shape[1])
-    common = doc_freq > max(2, KEY_TERM_MAX_SHARE * vectors.shape[0])
-    allowed = np.asarray(
-        [not t.startswith(TITLE_MARK) and not t.isdigit() for t in term_list]
-    ) & ~common
-    words = rank.key_terms(vectors, allowed, rows, cols, options.key_terms)
-    topics = [frozenset(story.topics) for story in stories]
-    countries = [frozenset(story.countries) for story in stories]
-    out: dict[str, list[Related]] = {story.id: [] for story in stories}
-    scores = top_score[valid].tolist()
-    for i, j, score, pair_words in zip(rows.tolist(), cols.tolist(), scores, words, strict=True):
-        shared_topics, shared_countries = topics[i] & topics[j], countries[i] & countries[j]
-        reasons = [f"topic:{t}" for t in sorted(shared_topics)] if shared_topics else []
-        if shared_countries:
-            reasons += [f"country:{c}" for c in sorted(shared_countries)]
-        reasons += [f"term:{term_list[w]}" for w in pair_words]
-        out[stories[i].id].append(Related(stories[j].id, round(score, 6), tuple(reasons)))
+    ids = [story.id for story in stories]
+    valid = top_index >= 0
+    rows = np.broadcast_to(np.arange(len(ids))[:, None], top_index.shape)[valid]
+    cols = top_index[valid]
+    labels = _SharedLabels(stories).reasons(rows, cols)
+    words = _term_reasons(terms, key_columns[valid])
+    scores = np.round(top_score[valid].astype(np.float64), 6).tolist()
+    links = [
+        Related(ids[j], score, shared + named)
+        for j, score, shared, named in zip(cols.tolist(), scores, labels, words, strict=True)
+    ]
+    bounds = np.concatenate([[0], np.cumsum(valid.sum(axis=1))]).tolist()
+    return {story_id: links[start:stop]
+            for story_id, start, stop in zip(ids, bounds[:-1], bounds[1:], strict=True)}
+
+
+def _term_reasons(terms: np.ndarray, columns: np.ndarray) -> list[tuple[str, ...]]:
+    """``term:<word>`` reasons of each link (a row of ``columns``, -1 = none)."""
+    used = np.unique(columns[columns >= 0])
+    names = np.empty(len(terms) + 1, dtype=object)  # the last one stands for -1
+    names[used] = [f"term:{term}" for term in terms[used].tolist()]
+    # Columns fill each row from the left, so a row's words are its first ``count``.
+    counts = (columns >= 0).sum(axis=1)
+    out: list[tuple[str, ...]] = [()] * len(columns)
+    for count in range(1, columns.shape[1] + 1):
+        rows = np.flatnonzero(counts == count)
+        for row, words in zip(rows.tolist(), names[columns[rows, :count]].tolist(),
+                              strict=True):
+            out[row] = tuple(words)
     return out
+
+
+class _SharedLabels:
+    """``topic:``/``country:`` reasons of a pair, computed once per pair of label sets."""
+
+    def __init__(self, stories: list[RelatedInput]) -> None:
+        groups: dict[tuple[frozenset[str], frozenset[str]], int] = {}
+        self.group = np.asarray([
+            groups.setdefault((frozenset(s.topics), frozenset(s.countries)), len(groups))
+            for s in stories
+        ], dtype=np.int64)
+        self.labels = list(groups)
+
+    def reasons(self, rows: np.ndarray, cols: np.ndarray) -> list[tuple[str, ...]]:
+        pairs = self.group[rows] * max(1, len(self.labels)) + self.group[cols]
+        unique, inverse = np.unique(pairs, return_inverse=True)
+        found = [self._shared(*divmod(pair, max(1, len(self.labels))))
+                 for pair in unique.tolist()]
+        return [found[i] for i in inverse.ravel().tolist()]
+
+    def _shared(self, first: int, second: int) -> tuple[str, ...]:
+        (topics_a, countries_a), (topics_b, countries_b) = self.labels[first], self.labels[second]
+        return tuple([f"topic:{t}" for t in sorted(topics_a & topics_b)]
+                     + [f"country:{c}" for c in sorted(countries_a & countries_b)])

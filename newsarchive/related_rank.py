@@ -8,7 +8,6 @@ at or above the duplicate threshold are the same copy of the story and are dropp
 
 from __future__ import annotations
 
-import itertools
 from collections.abc import Sequence
 from dataclasses import dataclass
 
@@ -47,23 +46,42 @@ def _pairs(index: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return valid, rows, index[valid]
 
 
-def shared_neighbours(candidates: Candidates, neighbours: int, *, workers: int = 1) -> np.ndarray:
-    """For each candidate pair, the share of the story's ``neighbours`` also the candidate's."""
+TABLE_CELLS = 16_000_000  # membership-table cells per block in shared_neighbours
+
+
+def shared_neighbours(
+    candidates: Candidates, neighbours: int, rows: np.ndarray | None = None
+) -> np.ndarray:
+    """For each candidate pair of ``rows`` (default: all), the share of the story's
+    ``neighbours`` that are also the candidate's.
+
+    Block by block: a boolean table marks each block row's neighbours, then every
+    candidate's neighbours are looked up in its row's table (pool × neighbours per story).
+    """
     head = candidates.index[:, :neighbours]
-    valid, rows, cols = _pairs(head)
-    n_docs = head.shape[0]
-    member = sp.csr_matrix(
-        (np.ones(len(rows), np.float32), (rows, cols)), shape=(n_docs, n_docs)
-    )
-    valid, rows, cols = _pairs(candidates.index)
-    out = np.zeros(candidates.index.shape, dtype=np.float32)
-    out[valid] = pair_dot(member, rows, cols, workers=workers) / max(1, neighbours)
+    n_docs, width = head.shape
+    rows = np.arange(n_docs) if rows is None else np.asarray(rows, dtype=np.int64)
+    none = n_docs  # table column for "no neighbour"; the last head row is "no candidate"
+    padded = np.vstack([np.where(head >= 0, head, none), np.full((1, width), none)])
+    out = np.zeros((len(rows), candidates.index.shape[1]), dtype=np.float32)
+    block = max(1, TABLE_CELLS // (n_docs + 1))
+    for start in range(0, len(rows), block):
+        mine = rows[start:start + block]
+        table = np.zeros((len(mine), n_docs + 1), dtype=bool)
+        table[np.repeat(np.arange(len(mine)), width), padded[mine].ravel()] = True
+        table[:, none] = False
+        index = candidates.index[mine]
+        theirs = padded[np.where(index >= 0, index, n_docs)]  # block × pool × neighbours
+        offsets = (np.arange(len(mine)) * (n_docs + 1))[:, None, None]
+        hits = table.ravel()[theirs + offsets].sum(axis=2, dtype=np.int32)
+        out[start:start + len(mine)] = hits.astype(np.float32) / np.float32(max(1, neighbours))
     return out
 
 
-def date_prior(days: np.ndarray, index: np.ndarray, scale: float) -> np.ndarray:
-    """exp(-|Δdays| / scale) per candidate pair; 0 when either date is unknown."""
-    gap = np.abs(days[index] - days[:, None])
+def date_prior(days: np.ndarray, index: np.ndarray, scale: float, own: np.ndarray) -> np.ndarray:
+    """exp(-|Δdays| / scale) per candidate pair (story ``own[r]``, candidates ``index[r]``);
+    0 when either date is unknown."""
+    gap = np.abs(days[index] - days[own][:, None])
     prior = np.exp(-gap / max(scale, 1e-9))
     return np.where(np.isnan(prior) | (index < 0), 0.0, prior).astype(np.float32)
 
@@ -71,9 +89,11 @@ def date_prior(days: np.ndarray, index: np.ndarray, scale: float) -> np.ndarray:
 DENSE_LABELS = 8  # up to this many labels per story, overlaps are counted on a dense table
 
 
-def overlap(matrix: sp.csr_matrix, index: np.ndarray) -> np.ndarray:
-    """Labels shared by each candidate pair (capped at 2 so one field cannot dominate)."""
+def overlap(matrix: sp.csr_matrix, index: np.ndarray, own: np.ndarray) -> np.ndarray:
+    """Labels shared by each candidate pair (story ``own[r]``, candidates ``index[r]``),
+    capped at 2 so one field cannot dominate."""
     valid, rows, cols = _pairs(index)
+    rows = own[rows]
     out = np.zeros(index.shape, dtype=np.float32)
     width = int(np.diff(matrix.indptr).max(initial=0))
     if width == 0:
@@ -87,7 +107,7 @@ def overlap(matrix: sp.csr_matrix, index: np.ndarray) -> np.ndarray:
     counts = np.diff(matrix.indptr)
     slot = np.arange(matrix.nnz) - np.repeat(matrix.indptr[:-1], counts)
     table[np.repeat(np.arange(matrix.shape[0]), counts), slot] = matrix.indices
-    mine = table[np.arange(index.shape[0])]
+    mine = table[own]
     shared = np.zeros(index.shape, dtype=np.float32)
     for a in range(width):
         mine_a = mine[:, a : a + 1]
@@ -121,19 +141,21 @@ def best(index: np.ndarray, score: np.ndarray, k: int) -> tuple[np.ndarray, np.n
 
 def key_terms(
     vectors: sp.csr_matrix, allowed: np.ndarray, rows: np.ndarray, cols: np.ndarray, per_pair: int
-) -> list[list[int]]:
-    """The columns contributing most to each pair's similarity, among ``allowed`` columns."""
+) -> np.ndarray:
+    """The columns contributing most to each pair's similarity, among ``allowed`` columns:
+    one row per pair, best first, -1 = none."""
     product = vectors[rows].multiply(vectors[cols]).tocsr()
     product.sort_indices()
     coo = product.tocoo()
     keep = allowed[coo.col] & (coo.data > 0)
-    pair, col, val = coo.row[keep], coo.col[keep], coo.data[keep].astype(np.float64)
-    # One float key orders by pair, then contribution (descending); the stable sort keeps
-    # the column order among equal contributions.
-    order = np.argsort(pair + (1.0 - val / (val.max(initial=0) + 1.0)), kind="stable")
+    pair, col, val = coo.row[keep], coo.col[keep], coo.data[keep].astype(np.float32)
+    # Positive float32 bits are ordered like the values: one int64 key orders by pair, then
+    # contribution (descending); the stable sort keeps the column order among equal ones.
+    bits = val.view(np.int32).astype(np.int64)
+    order = np.argsort((pair.astype(np.int64) << 31) | (0x7FFFFFFF - bits), kind="stable")
     pair, col = pair[order], col[order]
     rank = np.arange(len(pair)) - np.searchsorted(pair, pair)
     chosen = rank < per_pair
-    bounds = np.searchsorted(pair[chosen], np.arange(len(rows) + 1)).tolist()
-    columns = col[chosen].tolist()
-    return [columns[start:stop] for start, stop in itertools.pairwise(bounds)]
+    out = np.full((len(rows), per_pair), -1, dtype=np.int32)
+    out[pair[chosen], rank[chosen]] = col[chosen]
+    return out

@@ -110,11 +110,11 @@ def term_counts(title: str, text: str, stems: StemTable | None = None) -> Counte
     ``TITLE_MARK``."""
     stems = StemTable() if stems is None else stems
     title_terms = Counter(map(stems.__getitem__, _WORD.findall(title.lower())))
-    body = [term for term in map(stems.__getitem__, _WORD.findall(text.lower())) if term]
+    body = list(filter(None, map(stems.__getitem__, _WORD.findall(text.lower()))))
     counts: Counter[str] = Counter(body)
     counts.update(title_terms)
-    for term in body[:LEAD_TOKENS]:
-        counts[term] += LEAD_WEIGHT
+    for term, times in Counter(body[:LEAD_TOKENS]).items():
+        counts[term] += LEAD_WEIGHT * times  # multiples of 0.5: exact, as one by one
     counts.update({TITLE_MARK + term: count for term, count in title_terms.items()})
     for term in ("", TITLE_MARK):
         counts.pop(term, None)
@@ -252,5 +252,6 @@ def count_terms(
              len(keys), len(missing), len(keys) - len(missing))
     if cache_path is not None and (missing or len(known) != len(set(keys))):
         unique_rows = np.unique(np.asarray([position[key] for key in set(keys)], np.int64))
-        save_cache(cache_path, _select(merged, unique_rows))
+        whole = len(unique_rows) == len(merged.keys)  # nothing to drop: save as it is
+        save_cache(cache_path, merged if whole else _select(merged, unique_rows))
     return table

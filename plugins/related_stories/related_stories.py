@@ -5,8 +5,12 @@ Pelican starts, then every article becomes a ``RelatedInput`` (id = its URL) and
 ``related_stories = [(other_article, score, reasons), ...]`` for
 ``theme/templates/partials/related.html``.
 
-Settings: ``RELATED_STORIES_MAX`` (default 5) and ``RELATED_STORIES_CACHE`` (default
-``<CACHE_PATH>/related``; the tokenised text of each story, keyed by its content).
+Settings: ``RELATED_STORIES_MAX`` (default 5), ``RELATED_STORIES_MIN_SCORE`` (default 0.1)
+and ``RELATED_STORIES_CACHE`` (default ``<CACHE_PATH>/related``): the word counts of each
+story, keyed by its content, and every story's search vector, candidate list and ranking
+(:mod:`newsarchive.related_cache`), so that a rebuild after adding, editing or deleting a
+few stories recomputes only the lists those changes can reach. The lists are the same, to
+the bit, as a build without the cache; deleting the folder only costs time.
 """
 
 from __future__ import annotations
