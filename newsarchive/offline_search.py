@@ -7,7 +7,7 @@ only how the browser loads them:
 
 * each data file (``pagefind.*.pf_meta``, ``wasm.*.pagefind``, ``index/*.pf_index``,
   ``filter/*.pf_filter``, ``fragment/*.pf_fragment``; with the sharded index, the same in
-  every ``shards/<name>/`` plus its ``pagefind-entry.json``, and ``shards.json`` and
+  every ``shards/<name>-<fingerprint>/`` plus its ``pagefind-entry.json``, and ``shards.json`` and
   ``filters.json``) becomes ``offline-data/<path>.js``, one assignment of the file's bytes as
   base64 (+33 % over the gzipped file);
 * ``pagefind.js`` becomes a function body inside ``pagefind-offline.js`` (the template in

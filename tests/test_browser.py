@@ -169,6 +169,40 @@ def test_search_finds_filters_sorts_and_opens_a_story(site_url, browser):
     assert problems.errors == [], problems.errors
 
 
+def _all_results(page):
+    """Every result's link, in order, pressing "More" until all are shown."""
+    while page.locator("#search-more").is_visible():
+        count = page.locator("#search-results li").count()
+        page.click("#search-more")
+        expect(page.locator("#search-results li")).not_to_have_count(count)
+    return page.locator("#search-results h3 a").evaluate_all("as => as.map(a => a.href)")
+
+
+def test_search_date_order_is_url_order_across_shards(site_url, browser):
+    """Newest/oldest: shard after shard, within a shard by page number (the index has no
+    date sort any more). The order must stay the one Pagefind's `date` sort gave, which is
+    URL order (/YYYY/MM/DD/slug/; tests/test_reproducible.py checks that against the CLI),
+    same-day stories included: descending for newest, ascending for oldest."""
+    context, page, problems = open_page(browser, site_url)
+    orders = {}
+    for sort in ("newest", "oldest"):
+        page.goto(site_url + f"search/?q=the&sort={sort}")
+        wait_for_search(page)
+        expect(page.locator("#search-status")).to_contain_text(sort)
+        orders[sort] = _all_results(page)
+        total = int(page.inner_text("#search-status").split()[0].replace(",", ""))
+        assert len(orders[sort]) == total
+    newest, oldest = orders["newest"], orders["oldest"]
+    years = {href.removeprefix(site_url).split("/")[0] for href in newest}
+    assert len(newest) > 20 and len(years) >= 3  # many stories, several shards
+    days = [href.removeprefix(site_url).rsplit("/", 2)[0] for href in newest]
+    assert len(set(days)) < len(days)  # stories of the same day, ordered by slug
+    assert newest == sorted(newest, reverse=True)
+    assert oldest == sorted(newest)
+    context.close()
+    assert problems.errors == [], problems.errors
+
+
 def _option(page, select, starts):
     labels = page.locator(f"{select} option").all_inner_texts()
     return next(label for label in labels if label.startswith(starts))

@@ -3,6 +3,7 @@ incremental index byte-identical to a clean index of the same site."""
 
 from __future__ import annotations
 
+import gzip
 import hashlib
 import json
 import re
@@ -15,12 +16,13 @@ import pytest
 from tests.conftest import FIXTURES, ROOT, build_site, run_import
 
 sys.path.insert(0, str(ROOT / "plugins"))
-from pagefind_index import shards
+from pagefind_index import deterministic, shards
 from pagefind_index.deterministic import PagefindError
 from pagefind_index.fingerprint import view_digest
 
 SAMPLES = ROOT / "samples" / "text"
 STORY_PATH = re.compile(r"^(\d{4})/\d\d/\d\d/[^/]+/index\.html$")
+SHARD_PATH = re.compile(r"^shards/(.+)-[0-9a-f]{12}/$")
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -80,8 +82,13 @@ def test_one_shard_per_year_with_a_manifest(site):
     years = story_years(site / "output")
     assert len(years) >= 3
     assert {s["name"]: s["pages"] for s in manifest["shards"]} == years
+    # Folders carry a fingerprint of the shard's content (fragments are named by page number).
     assert all(
-        s["year"] == s["name"] and s["path"] == f"shards/{s['name']}/" for s in manifest["shards"]
+        s["year"] == s["name"] and SHARD_PATH.match(s["path"]).group(1) == s["name"]
+        for s in manifest["shards"]
+    )
+    assert sorted(p.name for p in (bundle / "shards").iterdir()) == sorted(
+        s["path"].split("/")[1] for s in manifest["shards"]
     )
     assert manifest["pages"] == sum(years.values())
     for shard in manifest["shards"]:
@@ -94,6 +101,77 @@ def test_one_shard_per_year_with_a_manifest(site):
     assert counts["year"] == years
     entry = json.loads((bundle / "pagefind-entry.json").read_text())
     assert entry["languages"]["en"]["page_count"] == sum(years.values())
+
+
+def shard_meta(folder: Path) -> list:
+    entry = json.loads((folder / "pagefind-entry.json").read_text())
+    ((language, info),) = entry["languages"].items()
+    assert language == "en"
+    return deterministic.read_data_file(folder / f"pagefind.{info['hash']}.pf_meta")
+
+
+def fragment_url(folder: Path, name: str) -> str:
+    raw = gzip.decompress((folder / "fragment" / f"{name}.pf_fragment").read_bytes())
+    return json.loads(raw[len(deterministic.SIGNATURE) :])["url"]
+
+
+def test_meta_names_fragments_by_page_number_and_has_no_date_sort(site):
+    """The per-page metadata the browser loads for a search: short sequential fragment names
+    and no `date` sort (page order is date order; search.js sorts by page number)."""
+    bundle = site / "output" / "pagefind"
+    manifest = json.loads((bundle / "shards.json").read_text())
+    for shard in manifest["shards"]:
+        folder = bundle / shard["path"]
+        meta = shard_meta(folder)
+        names = [page[0] for page in meta[1]]
+        assert names == [deterministic.fragment_name("en", n) for n in range(len(names))]
+        assert [deterministic.page_number(name) for name in names] == list(range(len(names)))
+        assert sorted(p.stem for p in (folder / "fragment").iterdir()) == sorted(names)
+        assert meta[4] == [] and shard["sorts"] == []  # no sort left in the index
+        # Page n is the n-th story in URL order, which is date order, same day by slug.
+        urls = [fragment_url(folder, name) for name in names]
+        assert urls == sorted(urls) and all(u.startswith(f"/{shard['year']}/") for u in urls)
+    assert [deterministic.fragment_name("fr", n) for n in (0, 9, 10, 35, 36, 1296)] == [
+        "fr_0",
+        "fr_9",
+        "fr_a",
+        "fr_z",
+        "fr_10",
+        "fr_100",
+    ]
+
+
+def test_a_date_sort_that_is_not_page_order_is_kept(site, tmp_path):
+    """A story whose sort date disagrees with its URL: its shard keeps Pagefind's `date` sort
+    (listed in the manifest, so the search page asks Pagefind for it), and only that shard."""
+    copy = tmp_path / "site"
+    shutil.copytree(site / "output", copy)
+    manifest = json.loads((copy / "pagefind" / "shards.json").read_text())
+    years = story_years(copy)
+    year = max(years, key=lambda y: (years[y], y))  # a year of several stories
+    page = copy / max(  # its last story, now dated before the others
+        p.relative_to(copy).as_posix()
+        for p in (copy / year).rglob("index.html")
+        if STORY_PATH.match(p.relative_to(copy).as_posix())
+    )
+    html = page.read_text(encoding="utf-8")
+    sort = 'data-pagefind-sort="date:{}"'
+    changed = re.sub(sort.format("[0-9-]+"), sort.format(f"{year}-00-00"), html)
+    assert changed != html
+    page.write_text(changed, encoding="utf-8")
+    assert shards.build_shards(copy, jobs=1).rebuilt == (year,)
+    after = json.loads((copy / "pagefind" / "shards.json").read_text())
+    assert {s["name"]: s["sorts"] for s in after["shards"]} == {
+        s["name"]: (["date"] if s["name"] == year else []) for s in manifest["shards"]
+    }
+    shard = next(s for s in after["shards"] if s["name"] == year)
+    meta = shard_meta(copy / "pagefind" / shard["path"])
+    ((name, order),) = meta[4]
+    assert (
+        name == "date"
+        and order != list(range(len(meta[1])))
+        and sorted(order) == list(range(len(meta[1])))
+    )
 
 
 def test_plan_splits_large_years_and_keeps_other_pages_apart():
@@ -171,21 +249,28 @@ def test_incremental_index_equals_clean_index_after_adding_editing_and_deleting(
     added = re.sub(r"(?m)^Title: .*$", "Title: Lighthouse keepers return to Zanzibar", template)
     added = re.sub(r"(?m)^Slug: .*$", "Slug: lighthouse-keepers-return-to-zanzibar", added)
     (by_year[added_year][0].parent / "lighthouse-keepers.md").write_text(added, encoding="utf-8")
+    before = json.loads((output / "pagefind" / "shards.json").read_text())
+    paths = {s["name"]: s["path"] for s in before["shards"]}
     meta = {
-        name: (output / "pagefind" / "shards" / name / "shard.json").stat().st_mtime_ns
-        for name in years
+        name: (output / "pagefind" / path / "shard.json").stat().st_mtime_ns
+        for name, path in paths.items()
     }
     build_site(content, output, settings_file(work))  # the plugin indexes in place
 
     after = json.loads((output / "pagefind" / "shards.json").read_text())
     names = [s["name"] for s in after["shards"]]
-    assert gone not in names and not (output / "pagefind" / "shards" / gone).exists()
+    assert gone not in names and not (output / "pagefind" / paths[gone]).exists()
     assert story_years(output).get(added_year) == years[added_year] + 1
     kept = [n for n in names if n not in (edited_year, added_year)]
     # Shards whose pages Pagefind reads did not change keep their files (neighbour links
     # and related-story lists around the changed stories changed in other years too).
+    new_paths = {s["name"]: s["path"] for s in after["shards"]}
     for name in kept:
-        assert (output / "pagefind" / "shards" / name / "shard.json").stat().st_mtime_ns == meta[
-            name
-        ]
+        assert new_paths[name] == paths[name]
+        assert (output / "pagefind" / paths[name] / "shard.json").stat().st_mtime_ns == meta[name]
+    # Changed shards moved to new folders (new URLs: no stale cached fragment) and the old
+    # folders are gone.
+    for name in (edited_year, added_year):
+        assert new_paths[name] != paths[name] and not (output / "pagefind" / paths[name]).exists()
+    assert len(list((output / "pagefind" / "shards").iterdir())) == len(names)
     assert tree(output / "pagefind") == tree(clean_index(output, tmp_path / "clean", jobs=1))

@@ -20,10 +20,16 @@ This module keeps the real binary from ``pagefind-bin`` and fixes both:
    metadata files (CBOR inside gzip), sorts filters, filter values and sorts by name, and
    writes them back under content hashes computed the way Pagefind names its files.
 
-Word index chunks and fragments are left exactly as Pagefind wrote them. The CBOR codec below
-handles only what Pagefind writes (definite lengths, integers, text, arrays); anything else,
-or a metadata layout this module does not know, stops with :class:`PagefindError` rather
-than writing an index the browser cannot read.
+The canonical form also makes the per-page part of the metadata file, which the browser
+downloads for every search, small (see :func:`_compact_pages`): fragments get sequential names
+from their page number instead of random-looking content hashes, and a sort that is exactly
+page order (the ``date`` sort: story URLs start with the date) is left out; the search page
+orders by page number instead.
+
+Word index chunks and the fragments' contents are left exactly as Pagefind wrote them. The
+CBOR codec below handles only what Pagefind writes (definite lengths, integers, text,
+arrays); anything else, or a metadata layout this module does not know, stops with
+:class:`PagefindError` rather than writing an index the browser cannot read.
 """
 
 from __future__ import annotations
@@ -52,6 +58,12 @@ log.addHandler(logging.NullHandler())
 SIGNATURE = b"pagefind_dcd"  # Pagefind prefixes every gzipped data file with this
 FILTER_HASH_LENGTH = 7
 META_HASH_LENGTH = 10
+# Sorts (data-pagefind-sort names) that the site guarantees to follow page order, i.e. sorted
+# path order: a story's URL starts with its date (/YYYY/MM/DD/slug/) and so does its `date`
+# sort value (YYYY-MM-DD), and Pagefind breaks ties in page order (a stable sort). Such a sort
+# is dropped from the metadata when, and only when, it is exactly page order; see search.js.
+PAGE_ORDER_SORTS = ("date",)
+_BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 
 
 class PagefindError(Exception):
@@ -381,7 +393,8 @@ def _bundled_executable() -> Path:
 
 
 def canonicalise_bundle(bundle: Path) -> int:
-    """Rewrite filters, sorts and metadata in name order; return the number of pages."""
+    """Rewrite filters, sorts and metadata in name order, give fragments their page numbers
+    as names and leave out page-order sorts; return the number of pages. Idempotent."""
     entry_path = bundle / "pagefind-entry.json"
     entry = json.loads(entry_path.read_text(encoding="utf-8"))
     pages = 0
@@ -390,8 +403,15 @@ def canonicalise_bundle(bundle: Path) -> int:
         pages += int(info.get("page_count", 0))
     entry["languages"] = dict(sorted(entry["languages"].items()))
     text = json.dumps(entry, ensure_ascii=False, separators=(",", ":"))
-    entry_path.write_text(text, encoding="utf-8")
+    _write_atomically(entry_path, text.encode("utf-8"))
     return pages
+
+
+def _write_atomically(path: Path, data: bytes) -> None:
+    """Write ``path`` through a temporary file and a rename: never a half-written file."""
+    temporary = path.with_name(f".{path.name}.tmp-{os.getpid()}-{threading.get_ident()}")
+    temporary.write_bytes(data)
+    temporary.replace(path)
 
 
 def _canonicalise_language(bundle: Path, language: str, meta_hash: str) -> str:
@@ -399,6 +419,7 @@ def _canonicalise_language(bundle: Path, language: str, meta_hash: str) -> str:
     meta = read_data_file(meta_path)
     if not _known_meta_layout(meta):
         raise PagefindError(f"{meta_path}: unknown Pagefind metadata layout (version {meta[0]!r})")
+    _compact_pages(bundle, language, meta)
     filters = []
     for name, filter_hash in sorted(meta[3]):
         old = bundle / "filter" / f"{filter_hash}.pf_filter"
@@ -414,6 +435,61 @@ def _canonicalise_language(bundle: Path, language: str, meta_hash: str) -> str:
 
 def _first(item: list[Any]) -> str:
     return item[0]
+
+
+def fragment_name(language: str, page: int) -> str:
+    """The fragment name of page ``page`` (0-based, in the order pages were added) of one
+    language: ``en_0``, ``en_1`` … ``en_a`` … ``en_10`` (base 36, lowercase)."""
+    digits = ""
+    while True:
+        page, digit = divmod(page, 36)
+        digits = _BASE36[digit] + digits
+        if page == 0:
+            return f"{language}_{digits}"
+
+
+def page_number(name: str) -> int:
+    """The page number in a name from :func:`fragment_name` (what search.js also reads)."""
+    return int(name.rpartition("_")[2], 36)
+
+
+def _compact_pages(bundle: Path, language: str, meta: list[Any]) -> None:
+    """Shrink the per-page data of one language's metadata (``meta``, changed in place).
+
+    The metadata's page list (``meta[1]``) holds ``[fragment hash, word count]`` per page,
+    page *n* at position *n*. Pagefind names a fragment by a hash of its content
+    (``en_3f9a2c1``): incompressible, and the browser loads the whole list with the first
+    search. Nothing else refers to these names: index chunks and filters store page
+    numbers, and the runtime fetches ``fragment/<name>.pf_fragment`` for the name the
+    WebAssembly returns for a page (also the result's ``id``). So each fragment is renamed to
+    :func:`fragment_name` of its page number, which gzip compresses to almost nothing.
+    These names no longer change with the content: shards.py puts a fingerprint of the
+    shard's pages in the shard's folder name so that browser caches still miss on a change.
+
+    A sort in ``PAGE_ORDER_SORTS`` whose page list (``meta[4]``: ``[name, pages in order]``)
+    is exactly 0, 1, … n-1 says nothing the page numbers do not; it is left out. If it is
+    not page order (a page whose date disagrees with its URL), it is kept.
+    """
+    pages = meta[1]
+    renames = []
+    for number, page in enumerate(pages):
+        short = fragment_name(language, number)
+        if page[0] != short:
+            renames.append((page[0], short))
+            page[0] = short
+    old_names = {old for old, _ in renames}
+    folder = bundle / "fragment"
+    for old, new in renames:
+        target = folder / f"{new}.pf_fragment"
+        # Pagefind's hashes are 7+ hex digits and short names stay shorter than that below
+        # 36**7 pages, but never overwrite a fragment that has not been renamed yet.
+        if new in old_names or target.exists():
+            raise PagefindError(f"{target}: fragment name already taken")
+        (folder / f"{old}.pf_fragment").replace(target)
+    in_page_order = list(range(len(pages)))
+    meta[4] = [
+        item for item in meta[4] if not (item[0] in PAGE_ORDER_SORTS and item[1] == in_page_order)
+    ]
 
 
 def _known_meta_layout(meta: Any) -> bool:
@@ -459,7 +535,7 @@ def write_data_file(folder: Path, language: str, value: Any, suffix: str, prefix
             break
         length += 1  # a short-hash collision with different content: lengthen, like Pagefind
     folder.mkdir(parents=True, exist_ok=True)
-    path.write_bytes(gzip.compress(SIGNATURE + body, compresslevel=9, mtime=0))
+    _write_atomically(path, gzip.compress(SIGNATURE + body, compresslevel=9, mtime=0))
     return name
 
 

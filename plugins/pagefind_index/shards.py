@@ -18,13 +18,22 @@ Layout under ``output/pagefind/`` (every file a pure function of the site's page
     pagefind.js, *-ui.js …   Pagefind's runtime and UI files, shared by all shards
     pagefind-shards.js       pagefind.js that also exports its PagefindInstance class, which
                              the search page needs to search the shards one by one
-    shards/<name>/           one Pagefind bundle: pagefind-entry.json, pagefind.*.pf_meta,
+    shards/<name>-<fp>/      one Pagefind bundle: pagefind-entry.json, pagefind.*.pf_meta,
                              wasm.*.pagefind, index/, filter/, fragment/, and shard.json
-                             (its fingerprint, pages and filter counts)
+                             (its fingerprint, pages, sorts and filter counts)
 
-Each shard is written into a temporary folder and swapped in with renames; the manifest is
-written last (temporary file + ``os.replace``). An interrupted run leaves shards that carry
-their own fingerprint, so the next run redoes exactly the shards that are not up to date.
+A shard's folder name ends with the first ``FOLDER_HASH_LENGTH`` hex digits of its
+fingerprint. Its fragments are named by page number, not by content (``deterministic.py``:
+``_compact_pages``), so the same URL would otherwise serve other bytes after a rebuild and a
+browser or CDN cache could hand out a stale fragment; with the fingerprint in the folder name
+every URL of a shard changes when anything in it changes. The manifest (``shards.json``) is
+what names the current folders and must not be cached for long.
+
+Each shard is written into a temporary folder and renamed into place; the manifest is written
+next (temporary file + ``os.replace``), and only then are the folders it no longer names
+deleted, so a search page that loaded the previous manifest keeps working meanwhile. An
+interrupted run leaves shards that carry their own fingerprint, so the next run redoes
+exactly the shards that are not up to date.
 """
 
 from __future__ import annotations
@@ -52,7 +61,7 @@ from .deterministic import (
 )
 from .fingerprint import raw_digest, view_digest
 
-FORMAT = 1  # bump when the layout, the canonical form or the fingerprint's inputs change
+FORMAT = 2  # bump when the layout, the canonical form or the fingerprint's inputs change
 MANIFEST = "shards.json"
 ENTRY = "pagefind-entry.json"
 RUNTIME = "pagefind.js"
@@ -60,6 +69,7 @@ SHARDS_RUNTIME = "pagefind-shards.js"
 FILTERS = "filters.json"
 SHARDS = "shards"
 STAMP = "shard.json"
+FOLDER_HASH_LENGTH = 12  # hex digits of the fingerprint in a shard's folder name
 OTHER = "other"  # indexed pages whose URL does not start with a year
 # What Pagefind writes into every bundle that belongs to a shard rather than to the runtime.
 SHARD_DATA = re.compile(r"^(pagefind-entry\.json|pagefind\..+\.pf_meta|wasm\..+\.pagefind)$")
@@ -83,6 +93,7 @@ class ShardResult:
     fingerprint: str
     pages: int
     filters: dict[str, dict[str, int]]
+    sorts: list[str]  # the sorts left in the shard's metadata (not page order; see search.js)
     assets: list[str] = field(default_factory=list)
     views: dict[str, list[Any]] = field(default_factory=dict)  # path → cache entry
 
@@ -224,22 +235,35 @@ def index_shard(task: ShardTask) -> ShardResult:
     fingerprint = shard_fingerprint(
         task.plan, [(page, views[page][1]) for page in task.plan.pages], task.version, task.options
     )
-    folder = root / SHARDS / task.plan.name
+    folder = root / SHARDS / shard_folder(task.plan.name, fingerprint)
     stamp = _read_json(folder / STAMP)
-    if not task.force and stamp and stamp.get("fingerprint") == fingerprint:
+    if not task.force and stamp and stamp.get("fingerprint") == fingerprint and "sorts" in stamp:
         return ShardResult(
-            task.plan.name, False, fingerprint, stamp["pages"], stamp["filters"], views=views
+            task.plan.name,
+            False,
+            fingerprint,
+            stamp["pages"],
+            stamp["filters"],
+            stamp["sorts"],
+            views=views,
         )
     staging = root / SHARDS / f".new-{task.plan.name}"
     if staging.exists():
         shutil.rmtree(staging)
     summary = index_files(site, task.plan.pages, staging, task.options, Path(task.executable))
     assets = _move_runtime_files(staging, root)
-    filters = filter_counts(staging)
+    filters, sorts = filter_counts(staging), sort_names(staging)
     stamp = {"fingerprint": fingerprint, "name": task.plan.name, "pages": summary.pages}
-    write_json(staging / STAMP, {**stamp, "filters": filters})
+    write_json(staging / STAMP, {**stamp, "sorts": sorts, "filters": filters})
     _swap_in(staging, folder)
-    return ShardResult(task.plan.name, True, fingerprint, summary.pages, filters, assets, views)
+    return ShardResult(
+        task.plan.name, True, fingerprint, summary.pages, filters, sorts, assets, views
+    )
+
+
+def shard_folder(name: str, fingerprint: str) -> str:
+    """The folder of shard ``name`` under ``shards/``: new URLs whenever its content changes."""
+    return f"{name}-{fingerprint[:FOLDER_HASH_LENGTH]}"
 
 
 def _move_runtime_files(bundle: Path, root: Path) -> list[str]:
@@ -268,6 +292,18 @@ def _swap_in(staging: Path, folder: Path) -> None:
         shutil.rmtree(retired)
     else:
         staging.replace(folder)
+
+
+def sort_names(bundle: Path) -> list[str]:
+    """The sorts in a bundle's metadata. A page-order sort (``date``) is not there: the
+    canonical form leaves it out; it stays only when it is not page order, and then the
+    search page must ask Pagefind for it (the manifest lists it for the shard)."""
+    entry = json.loads((bundle / "pagefind-entry.json").read_text(encoding="utf-8"))
+    names: set[str] = set()
+    for info in entry["languages"].values():
+        meta = read_data_file(bundle / f"pagefind.{info['hash']}.pf_meta")
+        names.update(name for name, _pages in meta[4])
+    return sorted(names)
 
 
 def filter_counts(bundle: Path) -> dict[str, dict[str, int]]:
@@ -334,13 +370,14 @@ def build_shards(
     write_text(
         root / SHARDS_RUNTIME, instances_module((root / RUNTIME).read_text(encoding="utf-8"))
     )
-    removed = _remove_stale(root, {plan.name for plan in plans}, runtime)
+    folders = {plan.name: shard_folder(plan.name, results[plan.name].fingerprint) for plan in plans}
     shards = [
         {
             "name": plan.name,
-            "path": f"{SHARDS}/{plan.name}/",
+            "path": f"{SHARDS}/{folders[plan.name]}/",
             "year": plan.year,
             "pages": results[plan.name].pages,
+            "sorts": results[plan.name].sorts,
         }
         for plan in plans
     ]
@@ -359,8 +396,10 @@ def build_shards(
         "runtime": runtime,
         "shards": shards,
     }
-    write_json(root / ENTRY, summary_entry(root, plans))
+    write_json(root / ENTRY, summary_entry(root, [folders[plan.name] for plan in plans]))
     write_json(root / MANIFEST, manifest)
+    # Only now that the manifest names the new folders: the old ones go.
+    removed = _remove_stale(root, folders, runtime)
     if cache_file is not None:
         views = {page: v for result in results.values() for page, v in result.views.items()}
         everything = dict(sorted({**unmarked, **views}.items()))
@@ -407,11 +446,11 @@ def instances_module(source: str) -> str:
     return f"{source[: found.start()]}export{{{','.join([*names, 'PagefindInstance'])}}};\n"
 
 
-def summary_entry(root: Path, plans: Sequence[ShardPlan]) -> dict[str, Any]:
+def summary_entry(root: Path, folders: Sequence[str]) -> dict[str, Any]:
     """``pagefind-entry.json`` for the whole index: the shards' versions and page counts."""
     version, languages = "", {}
-    for plan in plans:
-        entry = json.loads((root / SHARDS / plan.name / ENTRY).read_text(encoding="utf-8"))
+    for folder in folders:
+        entry = json.loads((root / SHARDS / folder / ENTRY).read_text(encoding="utf-8"))
         version = entry.get("version", version)
         for language, info in entry["languages"].items():
             total = languages.setdefault(language, {"page_count": 0, "wasm": info.get("wasm")})
@@ -419,19 +458,28 @@ def summary_entry(root: Path, plans: Sequence[ShardPlan]) -> dict[str, Any]:
     return {"version": version, "shards": MANIFEST, "languages": dict(sorted(languages.items()))}
 
 
-def _remove_stale(root: Path, names: set[str], runtime: list[str]) -> list[str]:
-    """Delete shards that no longer exist, interrupted runs' leftovers and, at the top
-    level, anything that is not part of this layout (e.g. an unsharded bundle)."""
-    removed = []
+_FOLDER = re.compile(rf"^(.+)-[0-9a-f]{{{FOLDER_HASH_LENGTH}}}$")
+
+
+def _remove_stale(root: Path, folders: dict[str, str], runtime: list[str]) -> list[str]:
+    """Delete the folders of shards that no longer exist and of earlier versions of shards
+    (``folders``: shard name → current folder), interrupted runs' leftovers and, at the top
+    level, anything that is not part of this layout (e.g. an unsharded bundle). Returns the
+    names of the shards that are gone (not those that were rebuilt)."""
+    removed = set()
+    current = set(folders.values())
     for path in sorted((root / SHARDS).iterdir()):
-        if path.name not in names:
+        if path.name not in current:
             _remove(path)
-            removed.append(path.name)
+            found = _FOLDER.match(path.name)
+            name = found.group(1) if found else path.name  # an older layout: shards/<name>/
+            if not name.startswith(".") and name not in folders:
+                removed.add(name)
     keep = {SHARDS, MANIFEST, FILTERS, ENTRY, SHARDS_RUNTIME, *runtime}
     for path in sorted(root.iterdir()):
         if path.name not in keep:
             _remove(path)
-    return [name for name in removed if not name.startswith(".")]
+    return sorted(removed)
 
 
 def _remove(path: Path) -> None:

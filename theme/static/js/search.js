@@ -14,9 +14,17 @@
 // answer differently from one index of the whole archive. The filter menus' counts come from
 // pagefind/filters.json (written with the index), fetched after the first results are shown,
 // instead of every shard's filter files.
+//
+// Date order needs no sort data in the index: a story's URL starts with its date, pages are
+// numbered in URL order, and the fragment of page n is named "<language>_<n in base 36>"
+// (plugins/pagefind_index/deterministic.py, _compact_pages), which is also the result's id.
+// So within a shard, newest is page number descending, oldest ascending (same-day stories by
+// slug, as Pagefind's own `date` sort orders them). The indexer left out the `date` sort
+// because it was exactly that order; a shard where it is not (a story whose date disagrees
+// with its URL) keeps it, lists it in shards.json ("sorts") and is sorted by Pagefind.
 
 const PAGE_SIZE = 10;
-const SORTS = { newest: { date: "desc" }, oldest: { date: "asc" } };
+const SORTS = { newest: "desc", oldest: "asc" };
 
 const form = document.getElementById("search-form");
 const status = document.getElementById("search-status");
@@ -82,29 +90,36 @@ class ShardedIndex {
     return instance;
   }
 
-  async searchShards(shards, term, options) {
+  // A shard whose `date` sort is still in its index (not page order): Pagefind sorts it.
+  static keepsDateSort(shard) {
+    return Array.isArray(shard.sorts) && shard.sorts.includes("date");
+  }
+
+  async searchShards(shards, term, optionsFor) {
     const instances = await Promise.all(shards.map((s) => this.instance(s)));
-    const found = await Promise.all(instances.map((i) => i.search(term, options)));
+    const found = await Promise.all(instances.map((i, k) => i.search(term, optionsFor(shards[k]))));
     return shards.map((shard, k) => ({ shard, instance: instances[k], response: found[k] }));
   }
 
-  // Every result for the query: `total`, and `slice(from, to)` in the requested order.
-  async search(term, filters, sort) {
-    const options = { filters };
-    if (sort) options.sort = sort;
-    let parts = await this.searchShards(this.needed(filters), term, options);
+  // Every result for the query: `total`, and `slice(from, to)` in the requested order
+  // (direction: undefined for best match, "desc" newest first, "asc" oldest first).
+  async search(term, filters, direction) {
+    const optionsFor = (shard) => (direction && ShardedIndex.keepsDateSort(shard)
+      ? { filters, sort: { date: direction } } : { filters });
+    let parts = await this.searchShards(this.needed(filters), term, optionsFor);
     if (term && !/^\s*".+"\s*$/.test(term)) parts = await this.withoutLooseMatches(term, parts);
-    // Pagefind scores a sorted search by position in the sort, so within a shard the
-    // order is by score either way (as Pagefind's own merged search orders them).
+    // Pagefind scores a sorted search by position in the sort, so a shard searched with its
+    // date sort is in date order by score.
     const byScore = (list) => [...list].sort((a, b) => b.score - a.score);
+    const sign = direction === "desc" ? -1 : 1;
+    const byPage = (list) => [...list].sort((a, b) => sign * (pageNumber(a) - pageNumber(b)));
     let results;
-    if (!sort) {
+    if (!direction) {
       results = byScore(parts.flatMap((p) => p.response.results));
     } else {
-      const [, direction] = Object.entries(sort)[0];
       const byShard = new Map(parts.map((p) => [p.shard, p.response.results]));
-      results = this.ordered(parts.map((p) => p.shard), direction)
-        .flatMap((s) => byScore(byShard.get(s)));
+      results = this.ordered(parts.map((p) => p.shard), direction).flatMap((s) =>
+        (ShardedIndex.keepsDateSort(s) ? byScore : byPage)(byShard.get(s)));
     }
     return { total: results.length, slice: async (from, to) => results.slice(from, to) };
   }
@@ -147,6 +162,11 @@ class ShardedIndex {
       return keep ? p : { ...p, response: { ...p.response, results: [] } };
     });
   }
+}
+
+// A result's page number within its shard, from its id: the fragment name "en_1z" (base 36).
+function pageNumber(result) {
+  return parseInt(result.id.slice(result.id.lastIndexOf("_") + 1), 36);
 }
 
 function say(text) {
