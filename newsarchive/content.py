@@ -46,10 +46,23 @@ def escape_markdown(text: str) -> str:
     return _LINE_START.sub(lambda m: f"{m.group(1)[:-1]}\\{m.group(1)[-1]}", text)
 
 
+_last_fingerprint: tuple[Article | None, str] = (None, "")
+
+
 def fingerprint(article: Article) -> str:
     """A short hash of the body's words, equal for the same story text however it was wrapped."""
-    words = re.findall(r"\w+", article.text.lower())
-    return hashlib.sha256(" ".join(words).encode()).hexdigest()[:16]
+    # The importer asks twice per story (duplicate check, then the file's field): the last
+    # answer is kept for the same (immutable) article object.
+    global _last_fingerprint
+    if _last_fingerprint[0] is article:
+        return _last_fingerprint[1]
+    words = _WORDS.findall(article.text.lower())
+    value = hashlib.sha256(" ".join(words).encode()).hexdigest()[:16]
+    _last_fingerprint = (article, value)
+    return value
+
+
+_WORDS = re.compile(r"\w+")
 
 
 def story_key(article: Article) -> str:
@@ -203,12 +216,14 @@ def markdown_body(article: Article) -> str:
     return "\n\n".join(blocks) + "\n"
 
 
-def render(article: Article, slug: str, keep: dict[str, str] | None = None) -> str:
+def render(article: Article, slug: str, keep: dict[str, str] | None = None,
+           body: str | None = None) -> str:
     """The content file's text. Pure and deterministic: same Article, slug and kept fields,
-    same bytes. ``keep`` holds values that win over the article's (editor edits, attachments)."""
+    same bytes. ``keep`` holds values that win over the article's (editor edits, attachments).
+    ``body``: ``markdown_body(article)`` when the caller has it already (a worker made it)."""
     fields = _metadata(article, slug)
     fields.update(keep or {})
-    return emit(fields, markdown_body(article))
+    return emit(fields, markdown_body(article) if body is None else body)
 
 
 def split_file(text: str) -> tuple[dict[str, str], str]:
@@ -221,6 +236,15 @@ def split_file(text: str) -> tuple[dict[str, str], str]:
             return fields, "\n".join(lines[i:]).lstrip("\n")
         fields[match.group(1)] = match.group(2).strip()
     return fields, ""
+
+
+_ESCAPES = re.compile(r"\\(.)")
+_HEADING_MARK = re.compile(r"(?m)^## ")
+
+
+def plain_body(body: str) -> str:
+    """A content file's Markdown body back as the plain text it was written from."""
+    return html.unescape(_ESCAPES.sub(r"\1", _HEADING_MARK.sub("", body)))
 
 
 def with_fields(text: str, updates: dict[str, str]) -> str:

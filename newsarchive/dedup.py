@@ -11,13 +11,19 @@ With 16 bands of 4 rows, pairs at Jaccard 0.7 (the threshold: three small edits 
 130-word story already cost 0.2 of 5-word shingles) are found with probability
 1 - (1 - 0.7^4)^16 ≈ 0.988, pairs at 0.8 with ≈ 0.9996; pairs below 0.3 almost never become
 candidates.
+
+The stories already stored when a run starts are loaded in bulk (:meth:`NearDuplicateIndex.
+add_many`, from the importer's cache: no text is re-read or re-signed) into sorted NumPy
+tables, one per band, searched by bisection: building them for 100,000 stories takes
+milliseconds, where a dictionary of Python lists would take a second. Stories stored during
+the run go into ordinary dictionary buckets. Candidates are visited band by band, each band's
+in the order the stories were added, exactly as one dictionary of buckets would visit them.
 """
 
 from __future__ import annotations
 
 import re
 import zlib
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import numpy as np
@@ -33,6 +39,9 @@ _rng = np.random.default_rng(20240229)  # fixed: signatures must be the same in 
 _A = _rng.integers(1, (1 << 32) - 1, size=NUM_PERM, dtype=np.uint64)
 _B = _rng.integers(0, (1 << 32) - 1, size=NUM_PERM, dtype=np.uint64)
 _WORD = re.compile(r"\w+")
+_MIX = np.uint64(0x9E3779B97F4A7C15)  # odd 64-bit constant: mixes a band's values into one key
+_BAND_SALT = np.random.default_rng(20260101).integers(0, 1 << 63, size=BANDS, dtype=np.uint64)
+SIGNATURE_DTYPE = np.dtype("<u4")  # a signature's values all fit in 32 bits
 
 Signature = tuple[int, ...]
 
@@ -41,7 +50,7 @@ def shingles(text: str) -> np.ndarray:
     """32-bit hashes of the text's overlapping ``SHINGLE_WORDS``-word runs (lower-cased),
     unique: each word is hashed once (CRC-32), runs combine word hashes polynomially."""
     words = _WORD.findall(text.lower()) or [""]
-    ids = np.fromiter((zlib.crc32(w.encode()) for w in words), dtype=np.uint64, count=len(words))
+    ids = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
     if len(ids) < SHINGLE_WORDS:
         ids = np.concatenate([ids, np.zeros(SHINGLE_WORDS - len(ids), dtype=np.uint64)])
     runs = len(ids) - SHINGLE_WORDS + 1
@@ -55,7 +64,12 @@ def signature(text: str) -> Signature:
     """The MinHash signature of a story's text."""
     values = shingles(text)
     hashed = ((values[:, None] * _A[None, :] + _B[None, :]) % _MERSENNE) & _MASK
-    return tuple(int(v) for v in hashed.min(axis=0))
+    return tuple(hashed.min(axis=0).tolist())
+
+
+def signature_bytes(sig: Signature) -> bytes:
+    """A signature as ``NUM_PERM`` little-endian 32-bit values (how the cache stores it)."""
+    return np.asarray(sig, dtype=SIGNATURE_DTYPE).tobytes()
 
 
 def similarity(a: Signature, b: Signature) -> float:
@@ -63,34 +77,102 @@ def similarity(a: Signature, b: Signature) -> float:
     return sum(x == y for x, y in zip(a, b, strict=True)) / NUM_PERM
 
 
-def _bands(sig: Signature) -> list[int]:
-    return [hash((band, sig[band * ROWS : (band + 1) * ROWS])) for band in range(BANDS)]
+def _band_keys(matrix: np.ndarray) -> np.ndarray:
+    """One 64-bit key per (signature, band) of an (n, NUM_PERM) matrix: equal bands give
+    equal keys; unequal bands that collide are told apart by comparing their values."""
+    values = matrix.astype(np.uint64).reshape(len(matrix), BANDS, ROWS)
+    high = (values[:, :, 0] << np.uint64(32)) | values[:, :, 1]
+    low = (values[:, :, 2] << np.uint64(32)) | values[:, :, 3]
+    return high ^ (low * _MIX)  # wraps around modulo 2**64, as intended
 
 
-@dataclass(slots=True)
 class NearDuplicateIndex:
     """LSH buckets of the archive's story signatures."""
 
-    buckets: dict[int, list[Path]] = field(default_factory=dict)
-    signatures: dict[Path, Signature] = field(default_factory=dict)
+    def __init__(self) -> None:
+        self.paths: list[Path] = []  # row → path, in the order stories were added
+        self.rows: dict[Path, int] = {}
+        self._base = np.zeros((0, NUM_PERM), dtype=SIGNATURE_DTYPE)  # rows added in bulk
+        self._keys = np.zeros(0, dtype=np.uint64)  # the base rows' band keys, sorted
+        self._positions = np.zeros(0, dtype=np.int64)  # where each sorted key came from
+        self._later: list[Signature] = []  # signatures of the rows added one by one
+        self._buckets: dict[tuple[int, Signature], list[int]] = {}  # their buckets
+
+    def __len__(self) -> int:
+        return len(self.paths)
+
+    def add_many(self, paths: list[Path], matrix: np.ndarray) -> None:
+        """The stories stored before the run, in bulk: only into an empty index."""
+        if self.paths:
+            raise ValueError("add_many() fills an empty index")
+        keep: list[int] = []
+        for i, path in enumerate(paths):
+            if path not in self.rows:  # the same path twice: the first one counts, as in add()
+                self.rows[path] = len(keep)
+                keep.append(i)
+        self.paths = [paths[i] for i in keep]
+        matrix = matrix if len(keep) == len(paths) else matrix[keep]
+        self._base = np.ascontiguousarray(matrix, dtype=SIGNATURE_DTYPE).reshape(-1, NUM_PERM)
+        # One sorted table of every (row, band) key, salted per band, so a lookup is one
+        # vectorised search for all bands; entry i of the unsorted table is row i // BANDS,
+        # band i % BANDS, and the stable sort keeps equal keys in row order.
+        keys = (_band_keys(self._base) ^ _BAND_SALT[None, :]).ravel()
+        self._positions = np.argsort(keys, kind="stable")
+        self._keys = keys[self._positions]
 
     def add(self, path: Path, sig: Signature) -> None:
-        if path in self.signatures:
+        if path in self.rows:
             return
-        self.signatures[path] = sig
-        for key in _bands(sig):
-            self.buckets.setdefault(key, []).append(path)
+        row = len(self.paths)
+        self.rows[path] = row
+        self.paths.append(path)
+        sig = tuple(sig)
+        self._later.append(sig)
+        for band in range(BANDS):
+            self._buckets.setdefault((band, sig[band * ROWS : (band + 1) * ROWS]), []).append(row)
+
+    def _base_candidates(self, sig: Signature) -> list[list[tuple[int, int]]]:
+        """Per band, the bulk-loaded rows sharing that band with ``sig``, in row order, each
+        with the number of signature values it shares with ``sig``."""
+        values = np.asarray(sig, dtype=SIGNATURE_DTYPE)
+        keys = _band_keys(values[None, :])[0] ^ _BAND_SALT
+        starts = np.searchsorted(self._keys, keys, "left")
+        stops = np.searchsorted(self._keys, keys, "right")
+        found: list[list[tuple[int, int]]] = [[] for _ in range(BANDS)]
+        for band in np.flatnonzero(stops > starts).tolist():
+            positions = self._positions[starts[band]:stops[band]]
+            rows = positions[positions % BANDS == band] // BANDS
+            columns = slice(band * ROWS, (band + 1) * ROWS)
+            rows = rows[(self._base[rows, columns] == values[columns]).all(axis=1)]
+            shared = np.count_nonzero(self._base[rows] == values, axis=1)
+            found[band] = list(zip(rows.tolist(), shared.tolist(), strict=True))
+        return found
+
+    def signature_of(self, row: int) -> Signature:
+        base = len(self._base)
+        return tuple(self._base[row].tolist()) if row < base else self._later[row - base]
 
     def find(self, sig: Signature, threshold: float = THRESHOLD) -> Path | None:
-        """The most similar story at or above ``threshold`` (first added on a tie), or None."""
-        best: tuple[float, int, Path] | None = None
-        seen: set[Path] = set()
-        for key in _bands(sig):
-            for rank, path in enumerate(self.buckets.get(key, ())):
-                if path in seen:
+        """The most similar story at or above ``threshold``, or None. On a tie, the first one
+        met: bands in order, each band's stories in the order they were added."""
+        sig = tuple(sig)
+        base = self._base_candidates(sig) if len(self._base) else None
+        offset = len(self._base)
+        best: tuple[float, Path] | None = None
+        seen: set[int] = set()
+        for band in range(BANDS):
+            later = self._buckets.get((band, sig[band * ROWS : (band + 1) * ROWS]), ())
+            scored = [(row, None) for row in later]
+            if base is not None:
+                scored = base[band] + scored
+            for row, shared in scored:
+                if row in seen:
                     continue
-                seen.add(path)
-                score = similarity(sig, self.signatures[path])
+                seen.add(row)
+                if shared is None:
+                    score = similarity(sig, self._later[row - offset])
+                else:
+                    score = shared / NUM_PERM
                 if score >= threshold and (best is None or score > best[0]):
-                    best = (score, rank, path)
-        return best[2] if best else None
+                    best = (score, self.paths[row])
+        return best[1] if best else None

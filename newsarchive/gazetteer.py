@@ -14,7 +14,7 @@ import logging
 import re
 import unicodedata
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 
 from newsarchive.text import slugify
@@ -161,6 +161,7 @@ def place_regex() -> re.Pattern[str]:
     return re.compile(r"(?<!\w)(?:" + _trie_pattern(root) + r")(?![\w])", re.IGNORECASE)
 
 
+@lru_cache(maxsize=1 << 14)  # the same place names recur in story after story
 def lookup(surface: str) -> Place | None:
     """The Place a matched surface form names, or None."""
     key = fold(surface.replace("-", " "))

@@ -23,6 +23,7 @@ import json
 import logging
 import os
 import pickle
+import sqlite3
 import tempfile
 from collections import Counter, deque
 from collections.abc import Iterable, Iterator
@@ -51,6 +52,7 @@ from newsarchive.content import (
 from newsarchive.dates import iso_date
 from newsarchive.images import write_image
 from newsarchive.index import ContentIndex, key_id
+from newsarchive.index_cache import ImportCache
 from newsarchive.text import headline_from_lead, slugify
 from newsarchive.topic_feedback import FeedbackCollector, keep_topics_edited, write_feedback
 from newsarchive.topics import TermOverlay
@@ -71,6 +73,10 @@ class Options:
     report_path: Path | None = None
     progress: bool = False
     jobs: int = 0  # worker processes; 0: one per core
+    # The importer's cache of the content files (newsarchive.index_cache): None, the folder
+    # beside the content folder (content/ → cache/); use_cache=False reads every file instead.
+    cache_dir: Path | None = None
+    use_cache: bool = True
 
 
 @dataclass(frozen=True, slots=True)
@@ -92,9 +98,14 @@ class ReportRecord:
     extra_fields: tuple[str, ...] = ()  # input fields no reader mapping knew (JSON records)
 
     def to_json(self) -> str:
-        record = dataclasses.asdict(self)
+        # Not dataclasses.asdict(): its deep copies cost more than the rest of the line, and
+        # JSON writes tuples as lists anyway.
+        record = {name: getattr(self, name) for name in _REPORT_FIELDS}
         record.update(input=printable_path(self.input), output=printable_path(self.output))
         return json.dumps(record, ensure_ascii=False, sort_keys=False)
+
+
+_REPORT_FIELDS = tuple(f.name for f in dataclasses.fields(ReportRecord))
 
 
 def printable_path(path: str) -> str:
@@ -167,7 +178,7 @@ def store(outcome: Outcome, index: ContentIndex) -> ReportRecord:
         slug, keep = _unique_slug(article, key, index), {}
         target = index.root / relative_path(article, slug)
         before = target.read_text(encoding="utf-8") if target.exists() else None
-    text = render(article, slug, keep)
+    text = render(article, slug, keep, outcome.markdown)
     if existing is not None and "Topics" in keep:  # an editor's topics stay the editor's
         text = keep_topics_edited(text, fields)
     for image in outcome.images:
@@ -175,7 +186,10 @@ def store(outcome: Outcome, index: ContentIndex) -> ReportRecord:
     if before == text:
         return _record(label, article, outcome.labels, "unchanged", target)
     atomic_write(target, text, durable=False)
-    index.add(target, split_file(text)[0], outcome.signature)
+    fields = split_file(text)[0]
+    index.add(target, fields, outcome.signature)
+    index.written(target, text, fields, outcome.file_signature or outcome.signature,
+                  outcome.body_words)
     status = "updated" if before is not None else "imported"
     return _record(label, article, outcome.labels, status, target)
 
@@ -195,6 +209,7 @@ def attach_by_caption(outcome: Outcome, index: ContentIndex) -> ReportRecord | N
     status = "unchanged" if text == before else "updated"
     if text != before:
         atomic_write(target, text, durable=False)
+        index.written(target, text)
     return _record(outcome.label, article, outcome.labels, status, target,
                    "photo joined the story that carries its caption")
 
@@ -270,11 +285,23 @@ def _spooled(spool: IO[bytes]) -> Iterator[list[Outcome]]:
             return
 
 
-def scan_content(content_dir: Path) -> tuple[ContentIndex, TermOverlay | None]:
+def scan_content(content_dir: Path, cache: ImportCache | None = None,
+                 ) -> tuple[ContentIndex, TermOverlay | None]:
     """The content index and, from the same pass over the files, the topic words the
-    editors' corrections teach (also written to the content folder for review)."""
+    editors' corrections teach (also written to the content folder for review). With a
+    ``cache``, only the files that changed since it was written are read."""
     collector = FeedbackCollector(content_dir)
-    index = ContentIndex.scan(content_dir, collector.observe)
+    if cache is None:
+        index = ContentIndex.scan(content_dir, collector.observe)
+    else:
+        try:
+            index = ContentIndex.load(content_dir, cache, collector)
+        except sqlite3.Error as exc:  # damage SQLite found only while reading the rows
+            cache.recreate(f"unreadable ({exc})")
+            collector = FeedbackCollector(content_dir)
+            index = ContentIndex.load(content_dir, cache, collector)
+        log.info("import cache %s: %d content files read, %d known", cache.path,
+                 index.files_read, len(index.near))
     feedback = collector.feedback()
     write_feedback(content_dir, feedback)
     return index, feedback.overlay()
@@ -288,9 +315,10 @@ def run(options: Options) -> Counter[str]:
     stale = remove_temporaries(options.content_dir)
     if stale:
         log.warning("removed %d temporary files left by an interrupted run", stale)
-    index, overlay = scan_content(options.content_dir)
+    cache = _open_cache(options)
+    index, overlay = scan_content(options.content_dir, cache)
     counts: Counter[str] = Counter()
-    jobs = options.jobs or os.cpu_count() or 1
+    jobs = options.jobs or usable_cores()
     report = _ReportFile(options.report_path)
     units = iter(tqdm(iter_units(options.inputs), unit=" inputs", disable=not options.progress))
     with tempfile.TemporaryFile() as spool, report:
@@ -302,7 +330,41 @@ def run(options: Options) -> Counter[str]:
         for outcomes in _spooled(spool):
             report.write_all(handle(outcomes, index), counts)
         os.sync()  # content files were written without one fsync each: one flush for all
+    if cache is not None:
+        _save_cache(index, cache)
     return counts
+
+
+def usable_cores() -> int:
+    """The cores this process may run on (a container or ``taskset`` may allow fewer than the
+    machine has, which ``os.cpu_count()`` would report)."""
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+def _open_cache(options: Options) -> ImportCache | None:
+    if not options.use_cache:
+        return None
+    folder = options.cache_dir or options.content_dir.parent / "cache"
+    try:
+        return ImportCache.open(folder, options.content_dir)
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("cannot use the import cache in %s (%s): reading every content file",
+                    folder, exc)
+        return None
+
+
+def _save_cache(index: ContentIndex, cache: ImportCache) -> None:
+    """Record the run in the cache; a failure costs the next run time, never correctness."""
+    try:
+        index.save_cache()
+    except (OSError, sqlite3.Error) as exc:
+        log.warning("could not update the import cache %s (%s): the next run reads the "
+                    "changed files again", cache.path, exc)
+    finally:
+        cache.close()
 
 
 class _ReportFile:

@@ -19,7 +19,7 @@ import re
 from collections import Counter
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, lru_cache
 from importlib import resources
 from urllib.parse import urlsplit
 
@@ -96,6 +96,7 @@ def _read_vocabulary() -> tuple[Topic, ...]:
     )
 
 
+@lru_cache(maxsize=1 << 17)  # called for every word of every story: the vocabulary repeats
 def _fold(word: str) -> str:
     """Fold a lower-case word's plural: the same crude rule on lexicon and text."""
     if word in _UNFOLDED:
@@ -201,15 +202,46 @@ def top_level(slug: str) -> Topic:
 
 def term_counts(words: list[str], terms: Mapping[str, object]) -> Counter[str]:
     """How often each lexicon term occurs as an n-gram of ``words`` (n ≤ 3)."""
+    # Every n-gram in text order, as a plain loop over all of them would count them (the
+    # Counter's order decides the order scores are summed in), but a longer n-gram is only
+    # built when the shorter one starts some lexicon term: most words start none.
+    prefixes = _prefixes(terms)
     found: Counter[str] = Counter()
-    for start in range(len(words)):
-        for size in range(1, MAX_NGRAM + 1):
-            if start + size > len(words):
-                break
-            gram = " ".join(words[start : start + size])
-            if gram in terms:
-                found[gram] += 1
+    count = len(words)
+    for start, word in enumerate(words):
+        if word in terms:
+            found[word] += 1
+        if word not in prefixes or start + 1 >= count:
+            continue
+        gram = f"{word} {words[start + 1]}"
+        if gram in terms:
+            found[gram] += 1
+        if MAX_NGRAM < 3 or gram not in prefixes or start + 2 >= count:
+            continue
+        gram = f"{gram} {words[start + 2]}"
+        if gram in terms:
+            found[gram] += 1
     return found
+
+
+_PREFIX_CACHE: dict[int, tuple[Mapping[str, object], frozenset[str]]] = {}
+
+
+def _prefixes(terms: Mapping[str, object]) -> frozenset[str]:
+    """The proper word prefixes of the multi-word terms ("interest", "interest rate" for
+    "interest rate cut"), computed once per term table."""
+    cached = _PREFIX_CACHE.get(id(terms))
+    if cached is not None and cached[0] is terms:
+        return cached[1]
+    found = set()
+    for term in terms:
+        parts = term.split(" ")
+        found.update(" ".join(parts[:size]) for size in range(1, min(len(parts), MAX_NGRAM)))
+    if len(_PREFIX_CACHE) > 8:  # a run uses one or two tables
+        _PREFIX_CACHE.clear()
+    prefixes = frozenset(found)
+    _PREFIX_CACHE[id(terms)] = (terms, prefixes)
+    return prefixes
 
 
 def _text_scores(

@@ -16,6 +16,7 @@ from pathlib import Path
 
 from newsarchive.article import Article, Photo
 from newsarchive.classify import Labels, classify
+from newsarchive.content import markdown_body, plain_body
 from newsarchive.dedup import Signature, signature
 from newsarchive.errors import InputRejected
 from newsarchive.formats import MAX_INPUT_BYTES, detect, sniff_image
@@ -23,6 +24,7 @@ from newsarchive.images import StoredImage, open_image, prepare_image
 from newsarchive.readers.json_records import parse_record, read_record
 from newsarchive.readers.photo import image_info, photo_article, sidecar_info, to_photo
 from newsarchive.readers.warc import read_page
+from newsarchive.topic_feedback import story_words
 from newsarchive.units import Unit
 
 log = logging.getLogger(__name__)
@@ -47,6 +49,13 @@ class Outcome:
     images: tuple[StoredImage, ...] = ()
     signature: Signature = ()
     deferred: bool = False
+    # For the importer's cache, how the story's content file will read back (computed here, in
+    # the worker, so the parent does not): the signature of its plain body text, () when it is
+    # ``signature`` (the body reads back as the story's text, as it nearly always does), and
+    # the body's words as topic feedback counts them (space-separated).
+    file_signature: Signature = ()
+    body_words: str | None = None
+    markdown: str | None = None  # content.markdown_body(article), so the parent need not
 
 
 def caption_key(caption: str) -> str:
@@ -85,8 +94,12 @@ def finished(label: str, article: Article, images: tuple[StoredImage, ...] = (),
              deferred: bool = False) -> Outcome:
     """Classify a story and sign its text: the CPU-heavy part of an import."""
     labelled, labels = classify(article)
-    return Outcome(label, labelled, labels, images=images, signature=signature(labelled.text),
-                   deferred=deferred)
+    text = labelled.text
+    markdown = markdown_body(labelled)
+    plain = plain_body(markdown)
+    return Outcome(label, labelled, labels, images=images, signature=signature(text),
+                   deferred=deferred, file_signature=() if plain == text else signature(plain),
+                   body_words=" ".join(story_words("", plain)), markdown=markdown)
 
 
 def _single(unit: Unit) -> Outcome:

@@ -1,7 +1,8 @@
 #!/usr/bin/env python3
 """Import scraped articles into Pelican Markdown content.
 
-Usage: python scripts/import_articles.py [--content DIR] [--report FILE] [--jobs N] INPUT...
+Usage: python scripts/import_articles.py [--content DIR] [--report FILE] [--jobs N]
+                                         [--cache DIR | --no-cache] INPUT...
 """
 
 from __future__ import annotations
@@ -44,11 +45,22 @@ def parse_args(argv: list[str] | None = None) -> Options:
         metavar="N",
         help="worker processes for reading and classifying (default: one per CPU core)",
     )
+    parser.add_argument(
+        "--cache",
+        type=Path,
+        metavar="DIR",
+        help="folder for the importer's cache of the content files, so a run reads only the "
+        "files that changed (default: cache/ beside the content folder)",
+    )
+    parser.add_argument(
+        "--no-cache", action="store_true", help="read every content file; no cache is used"
+    )
     args = parser.parse_args(argv)
     if args.jobs < 0:
         parser.error("--jobs must be 0 (one per core) or more")
     options = Options(
-        args.content, tuple(args.inputs), args.report, sys.stderr.isatty(), jobs=args.jobs
+        args.content, tuple(args.inputs), args.report, sys.stderr.isatty(), jobs=args.jobs,
+        cache_dir=args.cache, use_cache=not args.no_cache,
     )
     return options, args.strict
 

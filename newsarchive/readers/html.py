@@ -17,8 +17,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from typing import Any
 
-from htmldate import find_date
-
 from newsarchive.article import Article, Block, BlockKind, Photo
 from newsarchive.dates import plausible_date
 from newsarchive.errors import InputRejected
@@ -335,6 +333,8 @@ def _extract(text: str, url: str) -> tuple[list[Candidate], Any]:
 
 def _fallback_date(tree: Any, url: str) -> dt.datetime | None:
     """htmldate's reading of the page and its URL, when the page declares no date."""
+    from htmldate import find_date  # imported on first use, like trafilatura: ~0.1 s
+
     found = find_date(tree, original_date=True, url=url or None, outputformat="%Y-%m-%d")
     return dt.datetime.fromisoformat(found) if found else None
 

@@ -16,6 +16,7 @@ import hashlib
 import re
 from dataclasses import dataclass, field
 from enum import Enum
+from functools import lru_cache
 
 from newsarchive.agencies import agency_name, credit_agency, split_credit
 from newsarchive.article import Article, Block, BlockKind, Photo
@@ -50,10 +51,16 @@ class _Parts:
     teaser_lines: list[str] = field(default_factory=list)
 
 
+@lru_cache(maxsize=4096)  # parsing a dump asks about the same lines up to three times
+def _date_line(line: str) -> dt.datetime | None:
+    return parse_date_line(line)  # pure: the same line always gives the same (immutable) value
+
+
+@lru_cache(maxsize=4096)
 def classify(line: str) -> LineKind:
     if agency_name(line):
         return LineKind.AGENCY
-    if parse_date_line(line):
+    if _date_line(line):
         return LineKind.DATE
     caption = split_credit(line)
     if caption and len(caption.text.split()) >= 3:
@@ -131,7 +138,7 @@ def _take_header(lines: list[str], parts: _Parts) -> list[str]:
         if byline and not parts.byline:
             parts.byline = byline.group("names").strip()
         elif kind is LineKind.DATE and parts.date is None:
-            parts.date = parse_date_line(line)
+            parts.date = _date_line(line)
         elif kind is LineKind.AGENCY and not parts.source:
             parts.source = agency_name(line)
         else:
@@ -142,15 +149,17 @@ def _take_header(lines: list[str], parts: _Parts) -> list[str]:
 
 def _end_block(lines: list[str]) -> tuple[int, int]:
     """Start and end of the agency/date/caption block after the body, or (len, len)."""
-    kinds = [classify(line) for line in lines]
-    for i, kind in enumerate(kinds):
-        if i == 0 or kind not in (LineKind.AGENCY, LineKind.DATE):
+    # Lines are classified only as far as needed: the block starts at the first agency or
+    # date line, and most lines before it are body text that the caption test (the slowest,
+    # a long regex) never needs to see.
+    for i, line in enumerate(lines):
+        if i == 0 or not (agency_name(line) or _date_line(line)):
             continue
         start = i
-        while start > 1 and kinds[start - 1] is LineKind.CAPTION:
+        while start > 1 and classify(lines[start - 1]) is LineKind.CAPTION:
             start -= 1
         end = i
-        while end < len(lines) and kinds[end] is not LineKind.TEXT:
+        while end < len(lines) and classify(lines[end]) is not LineKind.TEXT:
             end += 1
         return start, end
     return len(lines), len(lines)
@@ -162,7 +171,7 @@ def _take_end_block(block: list[str], parts: _Parts) -> None:
         if kind is LineKind.AGENCY and not parts.source:
             parts.source = agency_name(line)
         elif kind is LineKind.DATE and parts.date is None:
-            parts.date = parse_date_line(line)
+            parts.date = _date_line(line)
         elif kind is LineKind.CAPTION:
             caption = split_credit(line)
             if caption:
