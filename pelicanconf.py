@@ -13,6 +13,8 @@ STATIC_PATHS = ["images"]
 THEME = "theme"
 PLUGIN_PATHS = ["plugins"]
 PLUGINS = ["story_neighbours", "taxonomies", "related_stories", "pagefind_index"]
+# Pelican prepares tag/category/author pages quadratically even when they are not written.
+PLUGINS += ["unwritten_pages"]
 
 TIMEZONE = "UTC"
 DEFAULT_LANG = "en"
@@ -78,7 +80,14 @@ MARKDOWN = {
     "extension_configs": {"markdown.extensions.meta": {}},
     "output_format": "html5",
 }
-JINJA_ENVIRONMENT = {"trim_blocks": True, "lstrip_blocks": True, "autoescape": True}
+# auto_reload off: Jinja would stat every template file again at each page and include
+# (tens of thousands of stats a build); every build gets a fresh environment anyway.
+JINJA_ENVIRONMENT = {
+    "trim_blocks": True,
+    "lstrip_blocks": True,
+    "autoescape": True,
+    "auto_reload": False,
+}
 
 # Related stories (plugins/related_stories): up to this many per article; word counts are
 # cached in RELATED_STORIES_CACHE (default: <CACHE_PATH>/related) between builds.
@@ -88,11 +97,21 @@ CACHE_PATH = "cache"
 # Search: Pagefind runs over the output when the build ends (plugins/pagefind_index).
 PAGEFIND_ENABLED = True
 PAGEFIND_ARGS: list[str] = []
+PAGEFIND_JOBS = None  # Pagefind processes at once (one per year's shard); None: one per core
+PAGEFIND_SHARD_MAX_PAGES = 5000  # a larger year is split into shards of at most this size
 
 # Reader pages (plugins/photos, plugins/site_extras): responsive photo variants (cached by
 # content hash in PHOTOS_CACHE), a photo index and photo pages, JSON-LD/OpenGraph helpers,
 # calendar year archives, 404 page, sitemap.xml (split at SITEMAP_MAX_URLS) and robots.txt.
 PLUGINS += ["photos", "site_extras"]
+# One reset Markdown converter for every file instead of a new one each (plugins/fast_reading).
+PLUGINS += ["fast_reading"]
+# Pages rendered by RENDER_JOBS forked processes (default: one per core), and only those whose
+# inputs changed since the last build into the same output folder (plugins/render_pool;
+# manifest in RENDER_CACHE_PATH, default <CACHE_PATH>/render_pool).
+PLUGINS += ["render_pool"]
+RENDER_JOBS = None
+RENDER_SKIP_UNCHANGED = True
 PHOTOS_WIDTHS = (320, 640, 1024, 1600)
 PHOTOS_QUALITY = 80
 PHOTOS_CACHE = "cache/images"

@@ -3,7 +3,10 @@ the 404 page, ``sitemap.xml``, ``robots.txt`` and ``/favicon.ico``.
 
 Templates get the Jinja filters ``news_jsonld`` (an article's schema.org ``NewsArticle`` as
 safe JSON) and ``absolute_url`` (a site path as an absolute URL), and the context gets
-``archive_calendars`` (year → twelve month grids) and ``archive_years``.
+``archive_calendars`` (year → twelve month grids) and ``archive_years``. Every story gets
+its URL and formatted dates computed once (``date_iso``, ``date_month``, ``date_month_name``:
+story_fields.py), and the year/month/day archives are grouped in one pass
+(period_archives.py).
 """
 
 from __future__ import annotations
@@ -18,7 +21,9 @@ from pelican.generators import Generator
 
 from .archive_calendar import year_calendars, year_links
 from .jsonld import absolute, base_url, news_article, script_json
+from .period_archives import install as install_linear_archives
 from .sitemap import write_sitemaps
+from .story_fields import all_stories, cache_story_fields
 
 log = logging.getLogger(__name__)
 
@@ -26,6 +31,8 @@ DEFAULTS: dict[str, object] = {
     "SITE_EXTRAS_BASE_URL": "",  # absolute URLs in JSON-LD, OpenGraph, sitemap; "" = SITEURL
     "SITEMAP_MAX_URLS": 50_000,
     "NOT_FOUND_SAVE_AS": "404.html",
+    # Year/month/day archives grouped in one pass (period_archives.py); False = Pelican's own.
+    "SITE_EXTRAS_LINEAR_ARCHIVES": True,
 }
 
 
@@ -83,6 +90,13 @@ def stable_story_order(generator) -> None:
                 newest_first(archive["articles"])
 
 
+def on_articles_read(generator) -> None:
+    """Every story is read and ordered (``article_generator_pretaxonomy``): from here on its
+    URL and date are final, and the plugins that run at ``article_generator_finalized``
+    (related stories, neighbours) already find them computed."""
+    cache_story_fields(all_stories(generator))
+
+
 def on_articles_finalized(generator) -> None:
     stable_story_order(generator)
     archives = generator.context.get("period_archives", {})
@@ -120,6 +134,8 @@ def on_finalized(pelican) -> None:
 
 def register() -> None:
     signals.initialized.connect(on_initialized)
+    signals.article_generator_init.connect(install_linear_archives)
+    signals.article_generator_pretaxonomy.connect(on_articles_read)
     signals.article_generator_finalized.connect(on_articles_finalized)
     signals.get_generators.connect(get_generators)
     signals.finalized.connect(on_finalized)

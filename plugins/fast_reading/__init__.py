@@ -1,0 +1,3 @@
+from .fast_reading import ReusedMarkdownReader, register
+
+__all__ = ["ReusedMarkdownReader", "register"]

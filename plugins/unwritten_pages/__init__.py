@@ -1,0 +1,1 @@
+from .unwritten_pages import register  # noqa: F401

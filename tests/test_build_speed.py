@@ -1,0 +1,228 @@
+"""Build cost at archive scale (issue 10): the year/month/day archives are grouped in one pass
+(plugins/site_extras/period_archives.py), story URLs and dates are computed once
+(plugins/site_extras/story_fields.py) and Markdown converters are reused
+(plugins/fast_reading): each with the same output as Pelican's own way."""
+
+from __future__ import annotations
+
+import subprocess
+import sys
+from pathlib import Path
+
+from pelican.contents import Article
+from pelican.generators import ArticlesGenerator
+from pelican.readers import MarkdownReader
+from pelican.settings import read_settings
+from pelican.utils import SafeDatetime
+
+from plugins.fast_reading.fast_reading import ReusedMarkdownReader
+from plugins.site_extras.period_archives import build_period_archives
+from plugins.site_extras.story_fields import cache_story_fields
+from tests.conftest import GOLDEN, ROOT, build_site
+
+SETTINGS = {
+    "YEAR_ARCHIVE_SAVE_AS": "{date:%Y}/index.html",
+    "YEAR_ARCHIVE_URL": "{date:%Y}/",
+    "MONTH_ARCHIVE_SAVE_AS": "{date:%Y}/{date:%m}/index.html",
+    "MONTH_ARCHIVE_URL": "{date:%Y}/{date:%m}/",
+    "DAY_ARCHIVE_SAVE_AS": "{date:%Y}/{date:%m}/{date:%d}/index.html",
+    "DAY_ARCHIVE_URL": "{date:%Y}/{date:%m}/{date:%d}/",
+}
+
+
+class Story:
+    """A story as the archive grouping sees it; counts every ``==`` asked of it."""
+
+    comparisons = 0
+
+    def __init__(self, number: int, date: SafeDatetime) -> None:
+        self.number = number
+        self.date = date
+
+    def __eq__(self, other: object) -> bool:
+        Story.comparisons += 1
+        return self is other
+
+    __hash__ = object.__hash__
+
+
+def stories(count: int) -> tuple[list[Story], list[Story]]:
+    """(archive order: newest first, listing order: shuffled deterministically)."""
+    made = [
+        Story(i, SafeDatetime(2000 + i % 7, 1 + i * 7 % 12, 1 + i * 13 % 28, i % 24))
+        for i in range(count)
+    ]
+    dates = sorted(made, key=lambda s: s.date, reverse=True)
+    listed = sorted(made, key=lambda s: (s.number * 7919) % count)
+    return dates, listed
+
+
+def same_archives(ours, theirs) -> None:
+    assert list(ours) == list(theirs)
+    for granularity in theirs:
+        assert len(ours[granularity]) == len(theirs[granularity])
+        for mine, pelicans in zip(ours[granularity], theirs[granularity], strict=True):
+            assert list(mine) == list(pelicans)  # same keys in the same order
+            for key, value in pelicans.items():
+                if isinstance(value, list):  # the same story objects in the same order
+                    assert [id(s) for s in mine[key]] == [id(s) for s in value], key
+                else:
+                    assert mine[key] == value, key
+
+
+def test_period_archives_equal_pelicans_own_without_scanning_the_archive():
+    dates, listed = stories(400)
+    Story.comparisons = 0
+    theirs = ArticlesGenerator._build_period_archives(None, dates, listed, SETTINGS)
+    pelican_comparisons = Story.comparisons
+    Story.comparisons = 0
+    ours = build_period_archives(dates, listed, SETTINGS)
+    same_archives(ours, theirs)
+    # Pelican compares every story with every story of each period: quadratic.
+    assert pelican_comparisons > 400 * 400
+    assert Story.comparisons == 0
+
+
+def test_switched_off_granularities_and_an_empty_archive_match_pelican():
+    dates, listed = stories(60)
+    settings = {**SETTINGS, "DAY_ARCHIVE_SAVE_AS": "", "YEAR_ARCHIVE_SAVE_AS": ""}
+    theirs = ArticlesGenerator._build_period_archives(None, dates, listed, settings)
+    same_archives(build_period_archives(dates, listed, settings), theirs)
+    assert list(theirs) == ["month"]
+    assert build_period_archives([], [], SETTINGS) == {}
+
+
+def write_conf(path: Path, content: Path, **overrides: object) -> Path:
+    lines = [
+        "import sys",
+        f"sys.path.insert(0, {str(ROOT)!r})",
+        "from pelicanconf import *  # noqa",
+        f"PATH = {str(content)!r}",
+        f"THEME = {str(ROOT / 'theme')!r}",
+        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]",
+        "PAGEFIND_ENABLED = False",
+        # Each build its own caches, so neither can reuse what the other rendered.
+        f"CACHE_PATH = {str(path.parent / ('cache-' + path.stem))!r}",
+        f"PHOTOS_CACHE = {str(path.parent / ('cache-' + path.stem) / 'images')!r}",
+        # Small pages, so the period archives paginate on a small archive.
+        'PAGINATED_TEMPLATES = {**PAGINATED_TEMPLATES, "period_archives": 4}',
+    ]
+    lines += [f"{key} = {value!r}" for key, value in overrides.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def tree(root: Path) -> dict[str, bytes]:
+    return {p.relative_to(root).as_posix(): p.read_bytes() for p in root.rglob("*") if p.is_file()}
+
+
+def test_linear_build_writes_the_same_pages_as_pelicans_own(tmp_path):
+    """300 synthetic stories: every file of the build, byte for byte, with the plugin's
+    grouping and with Pelican's (``SITE_EXTRAS_LINEAR_ARCHIVES = False``)."""
+    content = tmp_path / "content"
+    subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "benchmarks.synth",
+            "--mode",
+            "markdown",
+            "--n",
+            "300",
+            "--out",
+            str(content),
+        ],
+        check=True,
+        capture_output=True,
+        cwd=ROOT,
+    )
+    ours = write_conf(tmp_path / "ours.py", content)
+    pelicans = write_conf(tmp_path / "pelicans.py", content, SITE_EXTRAS_LINEAR_ARCHIVES=False)
+    build_site(content, tmp_path / "ours", ours)
+    build_site(content, tmp_path / "pelicans", pelicans)
+    mine, theirs = tree(tmp_path / "ours"), tree(tmp_path / "pelicans")
+    assert sorted(mine) == sorted(theirs)
+    assert [name for name in theirs if mine[name] != theirs[name]] == []
+    # The archives exist at all three levels, paginated.
+    days = [n for n in mine if n.count("/") == 3 and n.endswith("/index.html") and n[:4].isdigit()]
+    assert days and any("/page/2/" in n for n in mine if n[:4].isdigit())
+
+
+PROBE = """
+import sys
+from pelican import Pelican
+from pelican.generators import ArticlesGenerator
+from pelican.settings import read_settings
+settings = read_settings(sys.argv[1])
+pelican = Pelican(settings)  # loads and registers the plugins
+generator = ArticlesGenerator(
+    context=settings.copy(), settings=settings, path=settings["PATH"],
+    theme=settings["THEME"], output_path=sys.argv[2],
+)
+method = vars(generator).get("_build_period_archives")
+print(getattr(method, "__module__", None))
+"""
+
+
+def test_the_plugin_gives_every_articles_generator_the_linear_grouping(tmp_path):
+    content = tmp_path / "content"
+    (content / "articles").mkdir(parents=True)
+    conf = write_conf(tmp_path / "conf.py", content)
+    probe = [sys.executable, "-c", PROBE, str(conf), str(tmp_path / "out")]
+    result = subprocess.run(probe, check=True, capture_output=True, text=True, cwd=ROOT)
+    assert result.stdout.split()[-1].endswith("site_extras.period_archives")
+    write_conf(conf, content, SITE_EXTRAS_LINEAR_ARCHIVES=False)
+    result = subprocess.run(probe, check=True, capture_output=True, text=True, cwd=ROOT)
+    assert result.stdout.split()[-1] == "None"
+
+
+def reader_settings(**overrides):
+    settings = read_settings(str(ROOT / "pelicanconf.py"), override={"PATH": str(GOLDEN)})
+    settings.update(overrides)
+    return settings
+
+
+def test_reused_markdown_converter_gives_the_same_html_and_metadata(tmp_path):
+    extra = tmp_path / "notes.md"
+    extra.write_text(
+        "Title: Notes\nDate: 2020-01-02\nSummary: *first* line\n\n"
+        "Text[^1] with <b>html</b>.\n\n[^1]: A footnote.\n\n    code\n",
+        encoding="utf-8",
+    )
+    files = [*sorted(GOLDEN.glob("*.md")), extra]
+    files = files + files[::-1]  # every file after every other, in both directions
+    # FORMATTED_FIELDS makes Pelican reset and reuse the converter for metadata and drop the
+    # meta preprocessor: the reused converter must get it back for the next file.
+    for overrides in ({}, {"FORMATTED_FIELDS": ["summary"]}):
+        for extensions in (None, ["markdown.extensions.footnotes"]):
+            settings = reader_settings(**overrides)
+            if extensions:
+                settings["MARKDOWN"] = {**settings["MARKDOWN"], "extensions": extensions}
+            reused = ReusedMarkdownReader(settings)
+            fresh = MarkdownReader(settings)  # Pelican's: a new converter for every file
+            for path in files:
+                expected = fresh.read(str(path))
+                assert reused.read(str(path)) == expected, (path, overrides, extensions)
+
+
+def test_story_urls_and_dates_are_computed_once_with_the_same_values():
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    date = SafeDatetime(2019, 4, 7, 9, 30)
+    story = Article(
+        "<p>x</p>",
+        {"title": "A", "slug": "a-story", "date": date},
+        settings,
+        source_path="/c/articles/2019/04/a-story.md",
+        context={},
+    )
+    url = story.url
+    assert cache_story_fields([story]) == 1
+    assert story.override_url == url == story.url == "2019/04/07/a-story/"
+    assert story.date_iso == story.date.isoformat()
+    assert (story.date_month, story.date_month_name) == ("2019-04", "April 2019")
+    # A story with its own URL metadata keeps it.
+    own = Article(
+        "", {"title": "B", "slug": "b", "date": date, "url": "special/"}, settings, context={}
+    )
+    cache_story_fields([own])
+    assert own.url == "special/"
