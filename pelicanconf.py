@@ -106,12 +106,15 @@ PAGEFIND_SHARD_MAX_PAGES = 5000  # a larger year is split into shards of at most
 PLUGINS += ["photos", "site_extras"]
 # One reset Markdown converter for every file instead of a new one each (plugins/fast_reading).
 PLUGINS += ["fast_reading"]
-# Pages rendered by RENDER_JOBS forked processes (default: one per core), and only those whose
-# inputs changed since the last build into the same output folder (plugins/render_pool;
-# manifest in RENDER_CACHE_PATH, default <CACHE_PATH>/render_pool).
+# Pages rendered by RENDER_JOBS forked processes (default: one per core), before Pagefind
+# (plugins/render_pool); files a previous build into the same folder wrote and this one does
+# not (a deleted story) are removed. RENDER_SKIP_UNCHANGED = True also skips pages whose
+# inputs did not change (manifest in RENDER_CACHE_PATH, default <CACHE_PATH>/render_pool):
+# off by default, because computing the keys still costs about as much as rendering
+# (docs/scaling.md).
 PLUGINS += ["render_pool"]
 RENDER_JOBS = None
-RENDER_SKIP_UNCHANGED = True
+RENDER_SKIP_UNCHANGED = False
 PHOTOS_WIDTHS = (320, 640, 1024, 1600)
 PHOTOS_QUALITY = 80
 PHOTOS_CACHE = "cache/images"

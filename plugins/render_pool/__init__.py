@@ -1,0 +1,3 @@
+from .render_pool import register
+
+__all__ = ["register"]

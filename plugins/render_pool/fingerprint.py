@@ -1,0 +1,1180 @@
+"""Render keys: a digest of everything a page's bytes can depend on.
+
+A page is rendered from (a) the template and every template it extends, includes or imports,
+(b) Python code (Jinja filters, Pelican, our plugins), (c) the settings, and (d) the values of
+the variables its templates read: per-page keyword arguments (``article=``, ``articles_page=``
+…) and the shared context (``photo_index``, ``topic_tree`` …). (a)–(c) go into one *global*
+digest per build; (d) is fingerprinted per page, for exactly the names that occur in the
+page's templates (found in the Jinja AST, so nothing is hand-listed).
+
+Values are fingerprinted generically and conservatively, by walking them:
+
+* primitives, dates, ``Markup`` (its type matters under autoescape) by value;
+* containers element by element; objects (dataclasses, ``__slots__``, ``__dict__``) field by
+  field, plugin-attached attributes included;
+* Pelican ``Content`` objects (articles, pages) by their own fields: raw HTML, metadata and
+  every attribute a plugin attached (``prev_article``, ``related_stories``, ``topic_links``,
+  ``lead_photo`` …). How far references between contents are followed is the one judgement
+  call (the *one-hop contract*): the page's own article (a keyword argument) is taken with
+  all own fields of every content it references (neighbours, related stories: title, date,
+  summary, photo …); a content reached that way, or listed on a page, is taken without its
+  own links to further contents (its neighbours, its related stories). Templates here read
+  one hop (``article.prev_article.title``, ``story.lead_photo`` in a list), never two
+  (``article.prev_article.prev_article``); a template that does must not rely on this.
+* the settings dict and the shared context, where they are reached inside a value
+  (``content.settings``, ``content._context``), as a marker: they are covered by the global
+  digest and by the per-name lookup.
+
+Three refinements keep one added story from touching every page, all derived from the
+templates' AST and the code's, and checked, never assumed:
+
+* a variable read only through a truth test, a membership test or one item whose key comes
+  from page variables (``{% if photo_index %}``, ``archive_calendars[period_num[0]]``)
+  counts only through that part (``TemplateUse.partial``);
+* a tuple position that no template loop uses and no Python module reads (the score in
+  ``for other, score, reasons in article.related_stories``: corpus-wide weights that move
+  whenever a story is added) is left out (``TemplateAnalyser.unread_positions``);
+* a field of a content (article, page) or of one of the project's own objects (a term
+  link) that nothing can read while the page is rendered is left out. What can read it:
+  the page's templates (``x.name``, ``x["name"]``, any string constant, as in
+  ``map(attribute="name")``), the project code reachable from the filters, tests and
+  globals those templates use (``CodeReads``: a story list page that does not use
+  ``news_jsonld`` does not read ``topic_links``), and the object's own class (Pelican's
+  ``Content`` properties and methods, those a plugin attached included; for a feed,
+  Pelican's feed code). A term link's story count moves whenever a story is added and
+  only the pages that print counts read ``count``; the stories' term links are read only
+  by the pages that print them. Any code that reads an attribute named at run time
+  (``getattr(x, name)``, ``vars(x)``, ``x.__dict__``) turns this off for what it reaches.
+
+Anything that cannot be fingerprinted deterministically (an object whose only description
+is a ``repr`` with a memory address) makes the page *volatile*: it is always rendered, and a
+warning names the type once, so a gap never turns into a stale page.
+
+Digests are BLAKE2b over a canonical serialisation: no ``hash()``, no ``id()`` in the
+output, so keys are stable across processes and builds (``PYTHONHASHSEED`` does not matter).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime as dt
+import decimal
+import enum
+import functools
+import hashlib
+import logging
+import os
+import sys
+import types
+from collections.abc import Iterable, Mapping
+from pathlib import PurePath
+
+from jinja2 import TemplateNotFound, nodes
+from jinja2.utils import _PassArg
+
+log = logging.getLogger(__name__)
+
+_DIGEST = 16
+_PRIMITIVE = (type(None), bool, int, float, complex)
+_SCALARS = (
+    dt.datetime,
+    dt.date,
+    dt.time,
+    dt.timedelta,
+    dt.tzinfo,
+    decimal.Decimal,
+    PurePath,
+    enum.Enum,
+)
+
+
+def digest(*parts: str | bytes) -> bytes:
+    # repr() of a tuple of str/bytes is unambiguous and runs in C: much cheaper than
+    # feeding the hash part by part (this is called ~30 times per page).
+    return hashlib.blake2b(
+        repr(parts).encode("utf-8", "surrogatepass"), digest_size=_DIGEST
+    ).digest()
+
+
+class Volatile(Exception):
+    """A value that has no deterministic fingerprint; the page must always be rendered."""
+
+
+def _content_class():
+    from pelican.contents import Content
+
+    return Content
+
+
+class Fingerprinter:
+    """Fingerprints values for render keys, memoising by object identity for one build.
+
+    The memo keeps a reference to every object it describes, so an ``id()`` cannot be
+    reused while the memo lives; it must be dropped (a new Fingerprinter) once objects may
+    have changed.
+    """
+
+    def __init__(
+        self,
+        markers: Mapping[int, str],
+        unread: Mapping[str, frozenset[int]] = {},
+        project: Iterable[str] = (),
+    ):
+        self.markers = dict(markers)  # id(settings) → "<settings>", id(context) → "<context>"
+        # attribute → tuple positions no template or code reads (see unread_positions)
+        self.unread = dict(unread)
+        self.memo: dict[tuple[int, int], tuple[object, bytes]] = {}
+        self.in_progress: set[tuple[int, int]] = set()
+        self.warned: set[str] = set()
+        self.Content = _content_class()
+        # Fields of contents and of our own classes (plugins, newsarchive) that the page's
+        # templates, the class's own methods and the code of the Jinja filters the page uses
+        # never read are left out (``readable``, set per page by the writer; None: keep
+        # every field). A term link's story count changes whenever a story is added, and
+        # only the term index pages show it.
+        self.project = frozenset(project)
+        self.readable: frozenset[str] | None = None
+        self._rid = 0
+        # Results that depend on ``readable`` (an own object's pruned fields, or anything
+        # holding one) are memoised per readable set; everything else once per build.
+        self.rmemo: dict[tuple[int, int, int], tuple[object, bytes]] = {}
+        # (id, mode) → (object, {field: part}): the fingerprints of an object's fields that
+        # do not depend on ``readable``, so a story is walked once however many template
+        # groups list it; only fields holding project objects are walked again.
+        self._plain: dict[tuple[int, int], tuple[object, dict[str, bytes]]] = {}
+        # id(content) → (content, own fields, fields linking to contents), sorted by name
+        self._content_split: dict[int, tuple[object, list, list]] = {}
+        self._keep: dict[tuple[type, int], dict[str, bool]] = {}  # see _readable_fields
+        self._dep = False  # the walk in progress read ``readable``
+        self._cyclic = False  # the walk in progress met a cycle (its result is not memoised)
+        self._own_type: dict[type, bool] = {}
+        self._class_reads: dict[type, frozenset[str] | None] = {}
+
+    # Modes say how a Content reached at this point is described.
+    FULL, SHALLOW, IDENTITY = 0, 1, 2
+
+    def kwarg(self, value: object) -> bytes:
+        """A page variable: a content passed directly (``article=``) is taken in full,
+        contents inside collections (``articles=[…]``) by their own fields."""
+        if isinstance(value, self.Content):
+            return b"C" + self._content(value, self.FULL)
+        return self.value(value, self.SHALLOW)
+
+    def value(self, obj: object, mode: int) -> bytes:
+        # Scalars are returned as tagged bytes (hashing each one would cost more than the
+        # walk); composites as a tagged digest of their parts. digest() length-prefixes
+        # every part, so the concatenation is unambiguous.
+        t = type(obj)
+        if t is str:
+            return b"s" + obj.encode("utf-8", "surrogatepass")
+        if t in _PRIMITIVE:
+            return b"p" + repr(obj).encode()
+        marker = self.markers.get(id(obj))
+        if marker is not None:
+            return b"m" + marker.encode()
+        if isinstance(obj, str):  # Markup and other str subclasses: the type matters
+            return b"S" + digest(t.__module__ + "." + t.__qualname__, str(obj))
+        if isinstance(obj, bytes | bytearray):
+            return b"b" + bytes(obj)
+        if isinstance(obj, _SCALARS):
+            return b"d" + (t.__qualname__ + ":" + repr(obj)).encode()
+        if isinstance(obj, self.Content):
+            return b"C" + self._content(obj, mode)
+        key = (id(obj), mode)
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit[1]
+        rkey = (id(obj), mode, self._rid)
+        hit = self.rmemo.get(rkey)
+        if hit is not None:
+            self._dep = True
+            return hit[1]
+        if key in self.in_progress:
+            # A cycle. The walk that meets it is not memoised (nor anything around it): its
+            # result depends on where the walk entered the cycle.
+            self._cyclic = True
+            return b"H" + digest("cycle", t.__qualname__)
+        self.in_progress.add(key)
+        outer = (self._dep, self._cyclic)
+        self._dep = self._cyclic = False
+        try:
+            result = b"H" + self._walk(obj, t, mode)
+        finally:
+            self.in_progress.discard(key)
+            dep, cyclic = self._dep, self._cyclic
+            self._dep, self._cyclic = outer[0] or dep, outer[1] or cyclic
+        if not cyclic:
+            if dep:
+                self.rmemo[rkey] = (obj, result)
+            else:
+                self.memo[key] = (obj, result)
+        return result
+
+    def _walk(self, obj: object, t: type, mode: int) -> bytes:
+        inner = self.SHALLOW if mode == self.FULL else mode
+        if isinstance(obj, list | tuple):
+            return digest("l", t.__qualname__, *(self.value(v, inner) for v in obj))
+        if isinstance(obj, Mapping):
+            items = sorted((self.value(k, inner), self.value(v, inner)) for k, v in obj.items())
+            return digest("D", t.__qualname__, *(b for kv in items for b in kv))
+        if isinstance(obj, set | frozenset):
+            return digest("e", t.__qualname__, *sorted(self.value(v, inner) for v in obj))
+        if isinstance(obj, functools.partial):
+            return digest(
+                "P",
+                self.value(obj.func, inner),
+                self.value(obj.args, inner),
+                self.value(obj.keywords, inner),
+            )
+        if isinstance(obj, types.FunctionType | types.BuiltinFunctionType | type):
+            return digest("f", getattr(obj, "__module__", "") or "", obj.__qualname__)
+        if isinstance(obj, types.MethodType):
+            return digest("M", self.value(obj.__func__, inner), type(obj.__self__).__qualname__)
+        if isinstance(obj, types.ModuleType):
+            return digest("mod", obj.__name__)
+        name = t.__module__ + "." + t.__qualname__
+        if dataclasses.is_dataclass(obj):
+            fields = [(f.name, getattr(obj, f.name)) for f in dataclasses.fields(obj)]
+            return self._fields(name, self._readable_fields(t, fields), inner, (obj, mode))
+        attrs = getattr(obj, "__dict__", None)
+        slots = [s for k in t.__mro__ for s in getattr(k, "__slots__", ())]
+        if attrs is not None or slots:
+            fields = sorted((attrs or {}).items())
+            fields += [(s, getattr(obj, s)) for s in slots if s != "__dict__" and hasattr(obj, s)]
+            return self._fields(name, self._readable_fields(t, fields), inner, (obj, mode))
+        text = repr(obj)
+        if " at 0x" in text or "object at" in text:
+            if name not in self.warned:
+                self.warned.add(name)
+                log.warning(
+                    "render_pool: cannot fingerprint %s; pages using it are always rendered",
+                    name,
+                )
+            raise Volatile(name)
+        return digest("r", name, text)
+
+    def set_readable(self, readable: frozenset[str] | None) -> None:
+        self.readable = readable
+        self._rid = 0 if readable is None else id(readable)
+
+    def _readable_fields(self, t: type, fields: list) -> list:
+        if issubclass(t, self.Content):
+            reads = self._reads_of_content(t)
+        elif self._is_own(t):
+            reads = self._reads_of_class(t)
+        else:
+            return fields
+        if reads is None:
+            return fields
+        self._dep = True  # which fields count depends on ``readable``
+        readable = self.readable
+        if readable is None:
+            return fields
+        keep = self._keep.get((t, self._rid))
+        if keep is None:
+            keep = self._keep[(t, self._rid)] = {}
+        out = []
+        for k, v in fields:
+            kept = keep.get(k)
+            if kept is None:
+                prefixes = tuple(r[1:] for r in reads if r.startswith(PREFIX))
+                kept = keep[k] = (
+                    k in readable or k in reads or bool(prefixes and k.startswith(prefixes))
+                )
+            if kept:
+                out.append((k, v))
+        return out
+
+    def _reads_of_content(self, t: type) -> frozenset[str] | None:
+        """Attributes a content's class can read while a page is rendered (its properties
+        and methods, Pelican's and any a plugin attached); None: anything."""
+        if t not in self._class_reads:
+            import ast
+            import inspect
+            import textwrap
+
+            reads: set[str] | None = set()
+            for klass in t.__mro__:
+                if klass is object:
+                    continue
+                for name, member in vars(klass).items():
+                    if name in _CONTENT_INIT:
+                        continue
+                    funcs = []
+                    if isinstance(member, property):
+                        funcs = [member.fget, member.fset, member.fdel]
+                    elif isinstance(member, staticmethod | classmethod):
+                        funcs = [member.__func__]
+                    elif isinstance(member, functools.cached_property):
+                        funcs = [member.func]
+                    elif isinstance(member, types.FunctionType):
+                        funcs = [member]
+                    elif isinstance(getattr(member, "func", None), types.FunctionType):
+                        funcs = [member.func]  # pelican.utils.memoized
+                    elif callable(member) and not isinstance(member, type):
+                        funcs = [member]  # some other wrapper: its source, or anything
+                    for func in funcs:
+                        if func is None:
+                            continue
+                        cells = {}
+                        code = getattr(func, "__code__", None)
+                        if code is not None and func.__closure__:
+                            for var, cell in zip(code.co_freevars, func.__closure__):
+                                try:
+                                    cells[var] = cell.cell_contents
+                                except ValueError:
+                                    pass
+                        try:
+                            found, dynamic = _source_reads(
+                                ast.parse(textwrap.dedent(inspect.getsource(func))), cells
+                            )
+                        except (OSError, TypeError, SyntaxError):
+                            found, dynamic = set(), True
+                        if dynamic:
+                            reads = None
+                            break
+                        reads |= found
+                    if reads is None:
+                        break
+                if reads is None:
+                    break
+            self._class_reads[t] = None if reads is None else frozenset(reads)
+        return self._class_reads[t]
+
+    def _is_own(self, t: type) -> bool:
+        """A class of the project (not Pelican's, not a content)."""
+        known = self._own_type.get(t)
+        if known is None:
+            module = sys.modules.get(t.__module__)
+            path = getattr(module, "__file__", None)
+            known = bool(path) and os.path.realpath(path) in self.project
+            known = known and not issubclass(t, self.Content)
+            self._own_type[t] = known
+        return known
+
+    def _reads_of_class(self, t: type) -> frozenset[str] | None:
+        """Attributes the class's own code (properties, methods) reads; None when its
+        source cannot be read (then nothing is left out)."""
+        if t not in self._class_reads:
+            import inspect
+            import textwrap
+
+            reads: set[str] | None = set()
+            for klass in t.__mro__:
+                if klass is object or not self._is_own(klass):
+                    continue
+                try:
+                    source = textwrap.dedent(inspect.getsource(klass))
+                except (OSError, TypeError):
+                    reads = None
+                    break
+                reads |= attribute_reads(source)
+            self._class_reads[t] = None if reads is None else frozenset(reads)
+        return self._class_reads[t]
+
+    def _links_contents(self, value: object) -> bool:
+        """A content, or a list of contents / of tuples holding one (related stories)."""
+        if isinstance(value, self.Content):
+            return True
+        if isinstance(value, list | tuple) and value:
+            first = value[0]
+            if isinstance(first, tuple):
+                return any(isinstance(v, self.Content) for v in first)
+            return isinstance(first, self.Content)
+        return False
+
+    def _fields(
+        self,
+        name: str,
+        fields: Iterable[tuple[str, object]],
+        mode: int,
+        owner: tuple[object, int] | None = None,
+    ) -> bytes:
+        """``owner`` (the object and its mode) caches the parts that do not depend on
+        ``readable``, once per build."""
+        parts: list[str | bytes] = ["o", name]
+        cached: dict[str, bytes] | None = None
+        if owner is not None:
+            entry = self._plain.get((id(owner[0]), owner[1]))
+            cached = entry[1] if entry is not None else None
+        store: dict[str, bytes] = {}
+        for field, value in fields:
+            parts.append(field)
+            if cached is not None:
+                part = cached.get(field)
+                if part is not None:
+                    parts.append(part)
+                    continue
+            outer = (self._dep, self._cyclic)
+            self._dep = self._cyclic = False
+            try:
+                unread = self.unread.get(field)
+                if unread and isinstance(value, list | tuple):
+                    part = self._projected(value, unread, mode)
+                else:
+                    part = self.value(value, mode)
+            finally:
+                dep, cyclic = self._dep, self._cyclic
+                self._dep, self._cyclic = outer[0] or dep, outer[1] or cyclic
+            if len(part) > 48:  # hashed once here rather than in every digest it enters
+                part = b"#" + digest("part", part)
+            if not dep and not cyclic:
+                store[field] = part
+            parts.append(part)
+        if owner is not None and store:
+            if cached is None:
+                self._plain[(id(owner[0]), owner[1])] = (owner[0], store)  # keeps it alive
+            else:
+                cached.update(store)
+        return digest(*parts)
+
+    def _projected(self, items: list | tuple, unread: frozenset[int], mode: int) -> bytes:
+        """A list of tuples without the positions nothing reads (a related story's score)."""
+        key = (id(items), -2 - mode)  # its own key space: not the list's plain fingerprint
+        memo_key = key + (tuple(sorted(unread)),)
+        hit = self.memo.get(memo_key)
+        if hit is not None:
+            return hit[1]
+        rkey = memo_key + (self._rid,)
+        hit = self.rmemo.get(rkey)
+        if hit is not None:
+            self._dep = True
+            return hit[1]
+        outer = (self._dep, self._cyclic)
+        self._dep = self._cyclic = False
+        try:
+            result = self._projected_walk(items, unread, mode)
+        finally:
+            dep, cyclic = self._dep, self._cyclic
+            self._dep, self._cyclic = outer[0] or dep, outer[1] or cyclic
+        if not cyclic:
+            if dep:
+                self.rmemo[rkey] = (items, result)
+            else:
+                self.memo[memo_key] = (items, result)
+        return result
+
+    def _projected_walk(self, items: list | tuple, unread: frozenset[int], mode: int) -> bytes:
+        out: list[bytes] = []
+        for item in items:
+            if isinstance(item, tuple):
+                kept = tuple("<unread>" if i in unread else v for i, v in enumerate(item))
+                out.append(self.value(kept, mode))
+            else:
+                out.append(self.value(item, mode))
+        return b"H" + digest("projected", *out)
+
+    def _content(self, content, mode: int) -> bytes:
+        if mode == self.IDENTITY:
+            date = getattr(content, "date", None)
+            return digest(
+                "c-id",
+                type(content).__qualname__,
+                str(getattr(content, "source_path", "")),
+                repr(date),
+            )
+        key = (id(content), mode)
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit[1]
+        rkey = (id(content), mode, self._rid)
+        hit = self.rmemo.get(rkey)
+        if hit is not None:
+            self._dep = True
+            return hit[1]
+        if key in self.in_progress:
+            self._cyclic = True
+            return digest("cycle", type(content).__qualname__)
+        self.in_progress.add(key)
+        outer = (self._dep, self._cyclic)
+        self._dep = self._cyclic = False
+        try:
+            split = self._content_split.get(id(content))
+            if split is None:
+                own_all, links_all = [], []
+                for k, v in sorted(vars(content).items()):
+                    (links_all if self._links_contents(v) else own_all).append((k, v))
+                split = self._content_split[id(content)] = (content, own_all, links_all)
+            _, own_all, links_all = split
+            if mode == self.FULL:
+                # The page's own content: its own fields (as when it is listed), plus its
+                # links (neighbours, related stories) with the own fields of what they name.
+                own = self._content(content, self.SHALLOW)
+                links = self._readable_fields(type(content), links_all)
+                result = digest(own, self._fields("links", links, self.SHALLOW, (content, -1)))
+            else:
+                # A content reached through another (a neighbour, a related story) or
+                # listed on a page: its own fields, without its links to further contents
+                # (the one-hop contract, see the module's docstring); contents inside its
+                # other fields (a photo's stories) by identity.
+                own_fields = self._readable_fields(type(content), own_all)
+                result = self._fields(
+                    "content:" + type(content).__qualname__,
+                    own_fields,
+                    self.IDENTITY,
+                    (content, mode),
+                )
+        finally:
+            self.in_progress.discard(key)
+            dep, cyclic = self._dep, self._cyclic
+            self._dep, self._cyclic = outer[0] or dep, outer[1] or cyclic
+        if not cyclic:
+            if dep:
+                self.rmemo[rkey] = (content, result)
+            else:
+                self.memo[key] = (content, result)
+        return result
+
+
+# --- templates -------------------------------------------------------------------------
+
+
+@dataclasses.dataclass(frozen=True)
+class TemplateUse:
+    """What a template (with everything it extends, includes and imports) reads."""
+
+    names: frozenset[str]  # every variable name it loads
+    # Names read only in ways that need a part of the value: a truth test
+    # ({% if photo_index %}), membership (`period_num[0] in archive_calendars`) or one item
+    # (`archive_calendars[period_num[0]]`) with a key computed from page variables.
+    partial: Mapping[str, tuple]
+    dynamic: bool  # a pass_context filter/global or an unresolvable include: reads anything
+    attrs: frozenset[str]  # attribute names it reads (x.name, map(attribute="name"), x["name"])
+    sources: bytes  # digest of the source of every template in the closure
+    # Filters, tests and global names it uses: only their Python code can read attributes
+    # of its values besides the templates themselves.
+    callables: frozenset[tuple[str, str]] = frozenset()
+
+
+# Jinja filters that read an attribute named by an argument (``attribute=`` or this
+# positional argument; map's first names a filter).
+_ATTRIBUTE_FILTERS = {
+    "attr": 0,
+    "map": 0,
+    "selectattr": 0,
+    "rejectattr": 0,
+    "groupby": 0,
+    "sort": 2,
+    "unique": 1,
+    "min": 1,
+    "max": 1,
+    "sum": 0,
+}
+
+
+def _truth_tests(test: nodes.Node, found: set[int]) -> None:
+    if isinstance(test, nodes.Name | nodes.Getattr):
+        found.add(id(test))
+    elif isinstance(test, nodes.Not):
+        _truth_tests(test.node, found)
+    elif isinstance(test, nodes.And | nodes.Or):
+        _truth_tests(test.left, found)
+        _truth_tests(test.right, found)
+
+
+def _passes_context(func: object) -> bool:
+    """Can this filter/test/global read any template variable? eval_context (autoescape
+    state, used by builtins like ``join``) cannot; Jinja's own context filters (``map``,
+    ``select``, ``selectattr`` …) take the context only to look other filters up."""
+    if getattr(func, "jinja_pass_arg", None) is not _PassArg.context:
+        return False
+    return getattr(func, "__module__", "") not in ("jinja2.filters", "jinja2.tests")
+
+
+def _access(node: nodes.Name, parents: dict[int, nodes.Node], tested: set[int]):
+    """How a template reads a variable: ("truth",), ("in", key expression),
+    ("item", key expression), or None (as a whole)."""
+    if id(node) in tested:
+        return ("truth",)
+    parent = parents.get(id(node))
+    if (
+        isinstance(parent, nodes.Getitem)
+        and parent.node is node
+        and not isinstance(parent.arg, nodes.Slice)
+    ):
+        return ("item", parent.arg)
+    if isinstance(parent, nodes.Operand) and parent.op in ("in", "notin"):
+        compare = parents.get(id(parent))
+        if isinstance(compare, nodes.Compare) and len(compare.ops) == 1:
+            return ("in", compare.expr)
+    return None
+
+
+def _evaluable(expr: nodes.Node, stored: set[str]) -> bool:
+    """A key expression made of constants and page variables (never a template's own)."""
+    if isinstance(expr, nodes.Const):
+        return True
+    if isinstance(expr, nodes.Name):
+        return expr.ctx == "load" and expr.name not in stored
+    if isinstance(expr, nodes.Getitem):
+        return (
+            not isinstance(expr.arg, nodes.Slice)
+            and _evaluable(expr.node, stored)
+            and _evaluable(expr.arg, stored)
+        )
+    if isinstance(expr, nodes.Getattr):
+        return _evaluable(expr.node, stored)
+    return False
+
+
+def evaluate(expr: nodes.Node, env, lookup):
+    """The value of an ``_evaluable`` expression for one page; KeyError when a variable
+    is not defined there."""
+    if isinstance(expr, nodes.Const):
+        return expr.value
+    if isinstance(expr, nodes.Name):
+        return lookup(expr.name)
+    if isinstance(expr, nodes.Getitem):
+        return env.getitem(evaluate(expr.node, env, lookup), evaluate(expr.arg, env, lookup))
+    if isinstance(expr, nodes.Getattr):
+        return env.getattr(evaluate(expr.node, env, lookup), expr.attr)
+    raise KeyError(expr)
+
+
+def attribute_reads(source: str) -> set[str]:
+    """Attribute names Python source reads: ``x.name`` loaded, ``getattr(x, "name")`` (and
+    hasattr/attrgetter), ``x["name"]``."""
+    import ast
+
+    found: set[str] = set()
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Attribute) and not isinstance(node.ctx, ast.Store):
+            found.add(node.attr)
+        elif isinstance(node, ast.Call):
+            for arg in node.args:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.update(arg.value.split("."))
+        elif isinstance(node, ast.Subscript):
+            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                found.add(node.slice.value)
+    return found
+
+
+PREFIX = "\1"  # in a set of attribute reads: every name starting with what follows
+# Methods of Pelican's contents that run when a content is read and validated, never while a
+# page is rendered (their reads are reflected in the fields they set).
+_CONTENT_INIT = {
+    "__init__",
+    "_has_valid_mandatory_properties",
+    "_has_valid_save_as",
+    "_has_valid_status",
+    "is_valid",
+}
+# Calls that read every attribute of what they are given (or an attribute named at run time).
+_READS_ALL = {"vars", "asdict", "astuple", "fields", "pformat", "pprint", "attrgetter"}
+_GETTERS = {"getattr", "hasattr", "attrgetter", "methodcaller"}
+
+
+def _source_reads(tree, closure: Mapping[str, object] | None = None) -> tuple[set[str], bool]:
+    """``attribute_reads`` of a parsed source, and whether it may read an attribute whose
+    name is only known at run time (``getattr(x, name)``, ``vars(x)``, ``x.__dict__``).
+    ``closure``: a function's free variables; ``getattr(x, name)`` with ``name`` one of
+    them holding a string reads that attribute (Pelican's deprecated_attribute)."""
+    import ast
+
+    found: set[str] = set()
+    dynamic = False
+    closure = closure or {}
+    for node in ast.walk(tree):
+        if isinstance(node, ast.Attribute):
+            if node.attr in ("__dict__", "__slots__", "__getattribute__"):
+                dynamic = True
+            if not isinstance(node.ctx, ast.Store):
+                found.add(node.attr)
+        elif isinstance(node, ast.Call):
+            func = node.func
+            called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+            if called in _GETTERS:
+                names = node.args[1:] if called in ("getattr", "hasattr") else node.args
+                name = names[0] if names else None
+                if (
+                    isinstance(name, ast.BinOp)
+                    and isinstance(name.op, ast.Add)
+                    and isinstance(name.left, ast.Constant)
+                    and isinstance(name.left.value, str)
+                    and name.left.value
+                ):
+                    found.add(PREFIX + name.left.value)  # getattr(x, "override_" + key)
+                elif isinstance(name, ast.Name) and isinstance(closure.get(name.id), str):
+                    found.add(closure[name.id])
+                elif not isinstance(name, ast.Constant):
+                    dynamic = True
+            elif called in _READS_ALL and called != "attrgetter":
+                dynamic = True
+            for arg in node.args:
+                if isinstance(arg, ast.Constant) and isinstance(arg.value, str):
+                    found.update(arg.value.split("."))
+        elif isinstance(node, ast.Subscript):
+            if isinstance(node.slice, ast.Constant) and isinstance(node.slice.value, str):
+                found.add(node.slice.value)
+    return found, dynamic
+
+
+class CodeReads:
+    """Attribute names the project's code reachable from some functions can read.
+
+    From each function (a Jinja filter, test or global), its own source, then every project
+    function, class or module it names (``foo(…)``, ``module.foo``, ``key=foo``), and, for
+    each method it calls on some object (``x.describe()``), every project module that
+    defines a method of that name (conservative: the object's class is not known). Code
+    outside the project (Pelican, Jinja, the standard library) is not read: it does not
+    know the project's attributes. None when some reachable code can read an attribute
+    named at run time."""
+
+    def __init__(self, project: Iterable[str]):
+        self.project = frozenset(project)
+        self._methods: dict[str, set[str]] | None = None
+        self._module_reads: dict[str, tuple[set[str], bool, object]] = {}
+
+    def _parse_module(self, path: str):
+        import ast
+
+        if path not in self._module_reads:
+            with open(path, encoding="utf-8") as handle:
+                tree = ast.parse(handle.read())
+            reads, dynamic = _source_reads(tree)
+            self._module_reads[path] = (reads, dynamic, tree)
+        return self._module_reads[path]
+
+    def methods(self) -> dict[str, set[str]]:
+        """Method name → project modules whose classes define it."""
+        import ast
+
+        if self._methods is None:
+            found: dict[str, set[str]] = {}
+            for path in self.project:
+                try:
+                    tree = self._parse_module(path)[2]
+                except (OSError, SyntaxError, UnicodeDecodeError):
+                    continue
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.ClassDef):
+                        for item in node.body:
+                            if isinstance(item, ast.FunctionDef | ast.AsyncFunctionDef):
+                                found.setdefault(item.name, set()).add(path)
+            self._methods = found
+        return self._methods
+
+    def _path(self, obj) -> str | None:
+        module = sys.modules.get(getattr(obj, "__module__", "") or "")
+        if isinstance(obj, types.ModuleType):
+            module = obj
+        path = getattr(module, "__file__", None)
+        if not path:
+            return None
+        real = os.path.realpath(path)
+        return real if real in self.project else None
+
+    def reads(self, roots: Iterable[object]) -> frozenset[str] | None:
+        import ast
+        import inspect
+        import textwrap
+
+        found: set[str] = set()
+        seen: set[int] = set()
+        modules_done: set[str] = set()
+        todo = list(roots)
+        while todo:
+            obj = todo.pop()
+            while isinstance(obj, functools.partial):
+                todo.extend(obj.args)
+                todo.extend(obj.keywords.values())
+                obj = obj.func
+            if isinstance(obj, staticmethod | classmethod):
+                obj = obj.__func__
+            if isinstance(obj, types.MethodType):
+                obj = obj.__func__
+            if id(obj) in seen:
+                continue
+            seen.add(id(obj))
+            if not isinstance(obj, types.FunctionType | type | types.ModuleType):
+                continue
+            path = self._path(obj)
+            if path is None:
+                continue
+            if isinstance(obj, types.ModuleType):
+                trees = []
+                if path not in modules_done:
+                    modules_done.add(path)
+                    reads, dynamic, tree = self._parse_module(path)
+                    if dynamic:
+                        return None
+                    found |= reads
+                    trees.append(tree)
+                namespace = vars(obj)
+            else:
+                try:
+                    source = textwrap.dedent(inspect.getsource(obj))
+                    tree = ast.parse(source)
+                except (OSError, TypeError, SyntaxError):
+                    return None
+                reads, dynamic = _source_reads(tree)
+                if dynamic:
+                    return None
+                found |= reads
+                trees = [tree]
+                namespace = getattr(obj, "__globals__", None)
+                if namespace is None:
+                    namespace = vars(sys.modules.get(obj.__module__) or types)
+            for tree in trees:
+                for node in ast.walk(tree):
+                    if isinstance(node, ast.Name) and node.id in namespace:
+                        todo.append(namespace[node.id])
+                    elif isinstance(node, ast.Attribute):
+                        base = node.value
+                        if isinstance(base, ast.Name) and isinstance(
+                            namespace.get(base.id), types.ModuleType
+                        ):
+                            todo.append(getattr(namespace[base.id], node.attr, None))
+                    if isinstance(node, ast.Call) and isinstance(node.func, ast.Attribute):
+                        for module_path in sorted(self.methods().get(node.func.attr, ())):
+                            if module_path in modules_done:
+                                continue
+                            module = self._module_at(module_path)
+                            if module is not None:
+                                todo.append(module)
+                                continue
+                            modules_done.add(module_path)
+                            reads, dynamic, _tree = self._parse_module(module_path)
+                            if dynamic:
+                                return None
+                            found |= reads
+        return frozenset(found)
+
+    def _module_at(self, path: str):
+        for module in list(sys.modules.values()):
+            file = getattr(module, "__file__", None)
+            if file and os.path.realpath(file) == path:
+                return module
+        return None
+
+
+class _Dynamic(Exception):
+    pass
+
+
+def _python_reads(attr: str, files: Iterable[str]) -> bool:
+    """Does any of these modules read ``attr``: ``x.attr`` loaded, ``getattr(x, "attr")``
+    (or hasattr/attrgetter), ``x.__dict__["attr"]``? Assignments (``x.attr = …``) are not
+    reads, and neither is the same word as a plain string (a plugin's name in PLUGINS)."""
+    import ast
+
+    getters = {"getattr", "hasattr", "attrgetter", "methodcaller"}
+    for path in files:
+        try:
+            with open(path, encoding="utf-8") as handle:
+                text = handle.read()
+        except (OSError, UnicodeDecodeError):
+            return True
+        if attr not in text:
+            continue
+        try:
+            tree = ast.parse(text)
+        except SyntaxError:
+            return True
+        for node in ast.walk(tree):
+            if isinstance(node, ast.Attribute) and node.attr == attr:
+                if not isinstance(node.ctx, ast.Store):
+                    return True
+            elif isinstance(node, ast.Call):
+                func = node.func
+                called = func.id if isinstance(func, ast.Name) else getattr(func, "attr", "")
+                if called in getters and any(
+                    isinstance(a, ast.Constant) and a.value == attr for a in node.args
+                ):
+                    return True
+            elif isinstance(node, ast.Subscript):
+                if isinstance(node.slice, ast.Constant) and node.slice.value == attr:
+                    return True
+    return False
+
+
+class TemplateAnalyser:
+    """Reads each template's AST once per environment (Pelican gives every generator its
+    own Jinja environment, with the same loaders)."""
+
+    def __init__(self):
+        self._single: dict[tuple[int, str], tuple] = {}
+        self._closure: dict[tuple[int, str], TemplateUse] = {}
+        self._env_digest: dict[int, bytes] = {}
+        self._unread: dict[int, dict[str, frozenset[int]]] = {}
+
+    def _parse(self, env, name: str):
+        key = (id(env), name)
+        if key not in self._single:
+            source = env.loader.get_source(env, name)[0]
+            ast = env.parse(source, name)
+            tested: set[int] = set()
+            for node in ast.find_all((nodes.If, nodes.CondExpr)):
+                _truth_tests(node.test, tested)
+            parents: dict[int, nodes.Node] = {}
+            stack = [ast]
+            while stack:
+                parent = stack.pop()
+                for child in parent.iter_child_nodes():
+                    parents[id(child)] = parent
+                    stack.append(child)
+            loads: dict[str, list | None] = {}  # name → its accesses, None: read as a whole
+            stored: set[str] = set()
+            for node in ast.find_all(nodes.Name):
+                if node.ctx != "load":
+                    stored.add(node.name)
+                    continue
+                access = _access(node, parents, tested)
+                previous = loads.get(node.name, [])
+                loads[node.name] = (
+                    None if access is None or previous is None else [*previous, access]
+                )
+            dynamic = False
+            for node in ast.find_all(nodes.Filter):
+                dynamic |= _passes_context(env.filters.get(node.name))
+            for node in ast.find_all(nodes.Test):
+                dynamic |= _passes_context(env.tests.get(node.name))
+            for node_name in loads:
+                dynamic |= _passes_context(env.globals.get(node_name))
+            referenced = []
+            for node in ast.find_all(
+                (nodes.Extends, nodes.Include, nodes.Import, nodes.FromImport)
+            ):
+                target = node.template
+                if isinstance(target, nodes.Const) and isinstance(target.value, str):
+                    referenced.append(target.value)
+                elif isinstance(target, nodes.List | nodes.Tuple) and all(
+                    isinstance(i, nodes.Const) for i in target.items
+                ):
+                    referenced.extend(i.value for i in target.items)
+                else:
+                    dynamic = True  # a template chosen at render time
+            attrs = {node.attr for node in ast.find_all(nodes.Getattr)}
+            # An attribute named at render time (``x|attr(name)``, ``map(attribute=name)``)
+            # or the whole object (``x.__dict__``): any field can be read, so treat the
+            # template as reading anything.
+            for node in ast.find_all(nodes.Filter):
+                position = _ATTRIBUTE_FILTERS.get(node.name)
+                if position is None:
+                    continue
+                named = [k.value for k in node.kwargs if k.key == "attribute"]
+                if position < len(node.args):
+                    named.append(node.args[position])
+                if (
+                    node.dyn_args is not None
+                    or node.dyn_kwargs is not None
+                    or not all(isinstance(a, nodes.Const) for a in named)
+                ):
+                    dynamic = True
+            if attrs & {"__dict__", "__slots__", "__getattribute__"}:
+                dynamic = True
+            for node in ast.find_all(nodes.Const):
+                if isinstance(node.value, str):
+                    attrs.update(node.value.split("."))
+            called = {("filter", n.name) for n in ast.find_all(nodes.Filter)}
+            called |= {("test", n.name) for n in ast.find_all(nodes.Test)}
+            called |= {("global", n) for n in loads}
+            attrs.update(f"\0{kind}:{name}" for kind, name in called)  # carried with attrs
+            self._single[key] = (source, loads, stored, dynamic, referenced, frozenset(attrs))
+        return self._single[key]
+
+    def use(self, template) -> TemplateUse:
+        env, name = template.environment, template.name
+        key = (id(env), name)
+        if key not in self._closure:
+            loads: dict[str, list | None] = {}
+            stored: set[str] = set()
+            attrs: set[str] = set()
+            dynamic = False
+            sources: list[str] = []
+            seen: set[str] = set()
+            todo = [name]
+            while todo:
+                current = todo.pop(0)
+                if current in seen:
+                    continue
+                seen.add(current)
+                try:
+                    (
+                        source,
+                        single_loads,
+                        single_stored,
+                        single_dynamic,
+                        referenced,
+                        single_attrs,
+                    ) = self._parse(env, current)
+                except TemplateNotFound:
+                    if current == name:
+                        raise
+                    # An optional include (`ignore missing`): its absence is part of the key.
+                    sources += [current, "<missing>"]
+                    continue
+                sources += [current, source]
+                for var, accesses in single_loads.items():
+                    previous = loads.get(var, [])
+                    loads[var] = (
+                        None if accesses is None or previous is None else previous + accesses
+                    )
+                stored |= single_stored
+                attrs |= single_attrs
+                dynamic |= single_dynamic
+                todo.extend(referenced)
+            if dynamic:  # the closure is not known: every template counts
+                sources.append(self.all_templates_digest(env).hex())
+            partial = {
+                var: tuple(accesses)
+                for var, accesses in loads.items()
+                if accesses is not None
+                and var not in stored
+                and all(_evaluable(a[1], stored) for a in accesses if len(a) > 1)
+            }
+            self._closure[key] = TemplateUse(
+                frozenset(loads),
+                partial,
+                dynamic,
+                frozenset(a for a in attrs if not a.startswith("\0")),
+                digest("templates", *sources),
+                frozenset(tuple(a[1:].split(":", 1)) for a in attrs if a.startswith("\0")),
+            )
+        return self._closure[key]
+
+    def unread_positions(self, env, code_files: Iterable[str]) -> dict[str, frozenset[int]]:
+        """Tuple positions of list attributes that nothing reads.
+
+        ``{% for other, score, reasons in article.related_stories %}`` with ``score`` never
+        used: the score may change (it does, for every story, whenever one is added: the
+        weights are corpus-wide) without changing any page. An attribute qualifies only if,
+        in every template the environment can load, each access to it is such a loop (or a
+        truth test), the same positions are unused in all loops, no template names it in a
+        string (``map(attribute=…)``, ``x["…"]``), no template reads the whole context, and
+        no Python module other than the one assigning it reads it
+        (``x.attr``/``getattr(x, "attr")``)."""
+        key = id(env)
+        if key in self._unread:
+            return self._unread[key]
+        loops: dict[str, frozenset[int]] = {}
+        bad: set[str] = set()
+        strings: set[str] = set()
+        try:
+            for name in env.list_templates():
+                ast = env.parse(env.loader.get_source(env, name)[0], name)
+                loaded = {n.name for n in ast.find_all(nodes.Name) if n.ctx == "load"}
+                consumed: set[int] = set()
+                for node in ast.find_all((nodes.If, nodes.CondExpr)):
+                    _truth_tests(node.test, consumed)
+                for node in ast.find_all(nodes.For):
+                    target, it = node.target, node.iter
+                    if (
+                        isinstance(it, nodes.Getattr)
+                        and isinstance(target, nodes.Tuple)
+                        and all(isinstance(t, nodes.Name) for t in target.items)
+                    ):
+                        unused = frozenset(
+                            i for i, t in enumerate(target.items) if t.name not in loaded
+                        )
+                        loops[it.attr] = loops.get(it.attr, unused) & unused
+                        consumed.add(id(it))
+                for node in ast.find_all(nodes.Getattr):
+                    if id(node) not in consumed:
+                        bad.add(node.attr)
+                for node in ast.find_all(nodes.Const):
+                    if isinstance(node.value, str):
+                        strings.add(node.value)
+                for node in ast.find_all((nodes.Filter, nodes.Test)):
+                    table = env.filters if isinstance(node, nodes.Filter) else env.tests
+                    if _passes_context(table.get(node.name)):
+                        raise _Dynamic
+        except _Dynamic:
+            loops = {}
+        except Exception:
+            loops = {}
+        found = {
+            attr: unused
+            for attr, unused in loops.items()
+            if unused and attr not in bad and attr not in strings
+        }
+        for attr in list(found):
+            if _python_reads(attr, code_files):
+                del found[attr]
+        self._unread[key] = found
+        return found
+
+    def all_templates_digest(self, env) -> bytes:
+        parts: list[str | bytes] = ["all"]
+        for name in sorted(env.list_templates()):
+            parts += [name, env.loader.get_source(env, name)[0]]
+        return digest(*parts)
+
+    def environment_digest(self, env) -> bytes:
+        """The environment's options and the code behind its filters, tests and globals
+        (their module and name; the module's source is in ``code_digest``)."""
+        key = id(env)
+        if key not in self._env_digest:
+            parts: list[str | bytes] = ["env"]
+            for table in (env.filters, env.tests, env.globals):
+                for name in sorted(table):
+                    func = table[name]
+                    target = getattr(func, "func", func)  # functools.partial
+                    parts += [
+                        name,
+                        getattr(target, "__module__", "") or "",
+                        getattr(target, "__qualname__", type(target).__qualname__),
+                    ]
+            options = sorted(
+                (k, repr(v))
+                for k, v in vars(env).items()
+                if isinstance(v, bool | str | int | type(None))
+            )
+            parts.append(repr(options))
+            self._env_digest[key] = digest(*parts)
+        return self._env_digest[key]
+
+
+# --- code ------------------------------------------------------------------------------
+
+
+def project_files(extra_paths: Iterable[str] = ()) -> list[str]:
+    """The project's Python code: every imported module outside the standard library and
+    site-packages (the settings file, our plugins, the newsarchive package), taken as whole
+    top-level packages, so the list does not depend on which modules this build happened
+    to import; and every module under ``extra_paths`` (the plugin folders)."""
+    prefixes = tuple({os.path.realpath(p) for p in (sys.prefix, sys.base_prefix, sys.exec_prefix)})
+    roots: set[str] = {os.path.realpath(p) for p in extra_paths}
+    files: set[str] = set()
+    for name, module in list(sys.modules.items()):
+        path = getattr(module, "__file__", None)
+        if not path or not path.endswith(".py"):
+            continue
+        real = os.path.realpath(path)
+        if real.startswith(prefixes):
+            continue
+        top = sys.modules.get(name.partition(".")[0])
+        top_path = getattr(top, "__file__", None) or ""
+        if top_path.endswith("__init__.py"):
+            roots.add(os.path.dirname(os.path.realpath(top_path)))
+        else:
+            files.add(real)
+    for root in roots:
+        for folder, dirs, names in os.walk(root):
+            dirs[:] = sorted(d for d in dirs if d != "__pycache__")
+            files.update(
+                os.path.realpath(os.path.join(folder, n)) for n in names if n.endswith(".py")
+            )
+    return sorted(files)
+
+
+def code_digest(files: Iterable[str]) -> bytes:
+    """The source of these modules, plus the versions of the installed packages that render
+    pages. A code change renders everything again."""
+    from importlib import metadata
+
+    parts: list[str | bytes] = ["code"]
+    for path in files:
+        try:
+            with open(path, "rb") as handle:
+                parts += [os.path.basename(path), handle.read()]
+        except OSError:
+            parts += [path, "missing"]
+    for package in ("pelican", "jinja2", "markupsafe", "markdown", "feedgenerator"):
+        try:
+            parts += [package, metadata.version(package)]
+        except metadata.PackageNotFoundError:
+            parts += [package, "-"]
+    parts += [sys.version]
+    return digest(*parts)

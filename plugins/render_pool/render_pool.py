@@ -1,0 +1,153 @@
+"""Parallel and incremental page rendering (issue 10): wiring and settings.
+
+Settings:
+
+* ``RENDER_JOBS`` (default: one per core, ``os.cpu_count()``): processes that render pages;
+  ``1`` renders in the Pelican process.
+* ``RENDER_SKIP_UNCHANGED`` (default ``False``): skip a page whose render key (templates,
+  code, settings and every value its templates read) is the one recorded for the file the
+  previous build wrote. Stale files of the previous build are removed either way; with
+  ``False`` no key is computed (and the next build with ``True`` renders every page once).
+* ``RENDER_CACHE_PATH`` (default ``<CACHE_PATH>/render_pool``): where the manifest of
+  rendered files lives (one JSON file per output folder).
+
+The writer records while generators run and renders when they are done: just before the
+static generator's output (Pelican always runs it last, and only then sends ``finalized``,
+where Pagefind and the sitemap read the output), with ``finalized`` as a fallback.
+"""
+
+from __future__ import annotations
+
+import logging
+import os
+import pickle
+import weakref
+
+from pelican import signals
+
+from .writer import RenderPoolWriter
+
+log = logging.getLogger(__name__)
+
+DEFAULTS: dict[str, object] = {
+    "RENDER_JOBS": None,
+    "RENDER_SKIP_UNCHANGED": False,
+    "RENDER_CACHE_PATH": None,
+}
+
+_writers: weakref.WeakSet = weakref.WeakSet()
+
+
+class RenderPoolSettingsError(Exception):
+    """A RENDER_* setting is wrong."""
+
+
+def check_settings(settings: dict) -> None:
+    for key, default in DEFAULTS.items():
+        settings.setdefault(key, default)
+    jobs = settings["RENDER_JOBS"]
+    if jobs is None:
+        settings["RENDER_JOBS"] = os.cpu_count() or 1
+    elif isinstance(jobs, bool) or not isinstance(jobs, int) or jobs < 1:
+        raise RenderPoolSettingsError(f"RENDER_JOBS must be an integer ≥ 1, not {jobs!r}")
+    if not isinstance(settings["RENDER_SKIP_UNCHANGED"], bool):
+        raise RenderPoolSettingsError(
+            f"RENDER_SKIP_UNCHANGED must be True or False, not {settings['RENDER_SKIP_UNCHANGED']!r}"
+        )
+    cache = settings["RENDER_CACHE_PATH"]
+    if cache is None:
+        settings["RENDER_CACHE_PATH"] = os.path.join(
+            settings.get("CACHE_PATH", "cache"), "render_pool"
+        )
+    elif not isinstance(cache, str) or not cache:
+        raise RenderPoolSettingsError(f"RENDER_CACHE_PATH must be a folder path, not {cache!r}")
+
+
+class _Writer(RenderPoolWriter):
+    def __init__(self, output_path, settings=None):
+        super().__init__(output_path, settings=settings)
+        _writers.add(self)
+
+
+def on_initialized(pelican) -> None:
+    check_settings(pelican.settings)
+    _atomic_pelican_cache()
+
+
+def get_writer(_pelican):
+    return _Writer
+
+
+def on_all_generators_finalized(generators) -> None:
+    # Every generator shares one context dict; content objects rewrite links against it.
+    if generators:
+        RenderPoolWriter.main_context = generators[0].context
+
+
+def on_static_generator_init(generator) -> None:
+    """Render the recorded pages before the static generator's output: Pelican runs that
+    generator last, so every other generator has written by then."""
+    original = generator.generate_output
+
+    def generate_output(writer):
+        if isinstance(writer, RenderPoolWriter):
+            writer.flush()
+        return original(writer)
+
+    generator.generate_output = generate_output
+
+
+def on_finalized(_pelican) -> None:
+    for writer in list(_writers):
+        if not writer.flushed:
+            log.warning(
+                "render_pool: pages rendered at `finalized` (no static generator ran); "
+                "receivers of `finalized` connected before this plugin ran without them"
+            )
+            writer.flush()
+
+
+def _atomic_pelican_cache() -> None:
+    """Pelican saves its content cache (CACHE_CONTENT) by writing the pickle in place; a
+    killed build, or two builds sharing CACHE_PATH, leave a truncated file that the next
+    load fails on (EOFError is not among the errors Pelican catches). Write it to a
+    temporary file and rename instead; loading also treats any broken pickle as empty."""
+    from pelican import cache
+
+    if getattr(cache.FileDataCacher, "_render_pool_atomic", False):
+        return
+
+    def save_cache(self):
+        if not self._cache_data_policy:
+            return
+        try:
+            os.makedirs(self.settings["CACHE_PATH"], exist_ok=True)
+            tmp = f"{self._cache_path}.{os.getpid()}.tmp"
+            with self._cache_open(tmp, "wb") as handle:
+                pickle.dump(self._cache, handle)
+            os.replace(tmp, self._cache_path)
+        except (OSError, pickle.PicklingError, TypeError, AttributeError) as err:
+            log.warning("Could not save cache %s\n ... %s", self._cache_path, err)
+
+    original_init = cache.FileDataCacher.__init__
+
+    def __init__(self, settings, cache_name, caching_policy, load_policy):
+        try:
+            original_init(self, settings, cache_name, caching_policy, load_policy)
+        except (EOFError, pickle.UnpicklingError, AttributeError, ImportError, IndexError) as err:
+            log.warning(
+                "Cannot load cache %s (%s); proceeding with an empty cache", cache_name, err
+            )
+            original_init(self, settings, cache_name, caching_policy, False)
+
+    cache.FileDataCacher.save_cache = save_cache
+    cache.FileDataCacher.__init__ = __init__
+    cache.FileDataCacher._render_pool_atomic = True
+
+
+def register() -> None:
+    signals.initialized.connect(on_initialized)
+    signals.get_writer.connect(get_writer)
+    signals.all_generators_finalized.connect(on_all_generators_finalized)
+    signals.static_generator_init.connect(on_static_generator_init)
+    signals.finalized.connect(on_finalized)

@@ -1,0 +1,234 @@
+"""Incremental builds (plugins/render_pool): rebuilding in place after a change gives exactly
+the files a clean build of the same content gives, while rendering only a few pages.
+
+One archive (a copy of content/) is changed step by step and rebuilt in place; after every
+step a clean build of the same content and theme goes into a new folder with its own cache,
+and the two trees must be byte-identical, with no file more or less."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import ROOT
+from tests.test_parallel_build import (
+    build,
+    differences,
+    last_build,
+    snapshot_code,
+    tree,
+    write_settings,
+)
+
+ARTICLES = "articles"
+
+
+def story(content: Path, pattern: str) -> Path:
+    (path,) = sorted((content / ARTICLES).rglob(f"*{pattern}*.md"))
+    return path
+
+
+def edit(path: Path, old: str, new: str) -> None:
+    text = path.read_text(encoding="utf-8")
+    assert old in text, (path, old)
+    path.write_text(text.replace(old, new, 1), encoding="utf-8")
+
+
+def new_story(content: Path, source: Path, date: str, slug: str, title: str) -> Path:
+    """A copy of a story under another date, slug and title (same topics, countries, text)."""
+    text = source.read_text(encoding="utf-8")
+    text = re.sub(r"(?m)^Title: .*$", f"Title: {title}", text, count=1)
+    text = re.sub(r"(?m)^Date: .*$", f"Date: {date}", text, count=1)
+    text = re.sub(r"(?m)^Slug: .*$", f"Slug: {slug}", text, count=1)
+    target = content / ARTICLES / date[:4] / date[5:7] / f"{slug}.md"
+    target.parent.mkdir(parents=True, exist_ok=True)
+    target.write_text(text, encoding="utf-8")
+    return target
+
+
+class Archive:
+    """The archive that is rebuilt in place, and clean builds to compare it with."""
+
+    def __init__(self, base: Path):
+        self.base = base
+        self.content = base / "content"
+        self.theme = base / "theme"
+        self.output = base / "output"
+        self.cache = base / "cache"
+        shutil.copytree(ROOT / "content", self.content)
+        shutil.copytree(ROOT / "theme", self.theme)
+        self.code = snapshot_code(base / "code")
+        self.settings = write_settings(
+            base, self.cache, self.code, theme=self.theme, RENDER_JOBS=2, RENDER_SKIP_UNCHANGED=True
+        )
+        self.clean_builds = 0
+
+    def rebuild(self) -> dict:
+        build(self.content, self.output, self.settings)
+        return last_build(self.cache)
+
+    def assert_equals_clean_build(self) -> None:
+        self.clean_builds += 1
+        folder = self.base / f"clean-{self.clean_builds}"
+        folder.mkdir()
+        settings = write_settings(
+            folder,
+            folder / "cache",
+            self.code,
+            theme=self.theme,
+            RENDER_JOBS=2,
+            RENDER_SKIP_UNCHANGED=True,
+        )
+        build(self.content, folder / "output", settings)
+        assert tree(self.output), "nothing was built"
+        assert differences(self.output, folder / "output") == []
+        shutil.rmtree(folder)
+
+
+@pytest.fixture(scope="module")
+def archive(tmp_path_factory) -> Archive:
+    archive = Archive(tmp_path_factory.mktemp("incremental"))
+    first = archive.rebuild()
+    assert first["rendered"] == first["pages"] > 100 and first["volatile"] == 0
+    return archive
+
+
+def assert_few_rendered(stats: dict, at_most: float) -> None:
+    """The rebuild rendered only a part of the pages (the rest were skipped unchanged)."""
+    assert stats["volatile"] == 0, stats
+    assert 0 < stats["rendered"] <= at_most * stats["pages"], stats
+    assert stats["skipped"] == stats["pages"] - stats["rendered"], stats
+
+
+def test_rebuild_without_changes_renders_nothing(archive):
+    stats = archive.rebuild()
+    assert stats["rendered"] == 0 and stats["skipped"] == stats["pages"], stats
+    archive.assert_equals_clean_build()
+
+
+def test_add_newest_story(archive):
+    new_story(
+        archive.content,
+        story(archive.content, "night-trains-return"),
+        "2031-10-02",
+        "night-trains-extend-to-the-coast",
+        "Night trains extend to the coast",
+    )
+    assert_few_rendered(archive.rebuild(), 0.5)
+    archive.assert_equals_clean_build()
+
+
+def test_add_story_in_the_middle(archive):
+    new_story(
+        archive.content,
+        story(archive.content, "hamburg-voters-back-return"),
+        "2018-09-20",
+        "hamburg-orders-its-first-new-trams",
+        "Hamburg orders its first new trams",
+    )
+    # In a 40-story archive one more story reorders many related-story lists (the weights
+    # are corpus-wide); in a large one it changes a few.
+    assert_few_rendered(archive.rebuild(), 0.75)
+    archive.assert_equals_clean_build()
+
+
+def test_edit_a_story_body(archive):
+    edit(
+        story(archive.content, "ghana-lawmakers-approve-levy"),
+        "\n\n",
+        "\n\nA paragraph added by an editor after publication.\n\n",
+    )
+    stats = archive.rebuild()
+    assert_few_rendered(stats, 0.2)
+    archive.assert_equals_clean_build()
+
+
+def test_edit_a_title(archive):
+    """A title shows on the story, its neighbours, the related lists that name it and every
+    list page it is on."""
+    edit(
+        story(archive.content, "malaysia-and-new-zealand-strike-tariff"),
+        "Title: ",
+        "Title: Updated: ",
+    )
+    assert_few_rendered(archive.rebuild(), 0.5)
+    archive.assert_equals_clean_build()
+
+
+def test_delete_a_story(archive):
+    """Its page, its photo page and term pages that only it had disappear, as in a clean
+    build."""
+    gone = story(archive.content, "teenager-traore-storms")
+    gone.unlink()
+    stats = archive.rebuild()
+    assert_few_rendered(stats, 0.75)
+    assert stats["removed"] >= 1, stats
+    assert not (archive.output / "2018" / "02").exists() or not any(
+        "teenager-traore" in p.as_posix() for p in (archive.output / "2018").rglob("*")
+    )
+    archive.assert_equals_clean_build()
+
+
+def test_change_a_template(archive):
+    """A template change renders the pages that use it (and only those)."""
+    edit(
+        archive.theme / "templates" / "term.html",
+        '<p class="kicker">',
+        '<p class="kicker term-kind">',
+    )
+    stats = archive.rebuild()
+    assert_few_rendered(stats, 0.9)
+    archive.assert_equals_clean_build()
+    assert "term-kind" in (archive.output / "topics" / "trade" / "index.html").read_text(
+        encoding="utf-8"
+    )
+
+
+def test_change_a_shared_partial(archive):
+    """A partial every article includes: every article page is rendered again."""
+    before = archive.rebuild()
+    edit(
+        archive.theme / "templates" / "partials" / "related.html",
+        "<h2>Related stories</h2>",
+        "<h2>Related</h2>",
+    )
+    stats = archive.rebuild()
+    articles = len(list((archive.content / ARTICLES).rglob("*.md")))
+    assert stats["rendered"] >= articles, (before, stats)
+    archive.assert_equals_clean_build()
+
+
+def test_default_settings_in_place_rebuild_equals_clean_build(tmp_path):
+    """The way editors rebuild: the project's own settings (render_pool without skipping,
+    Pagefind's year shards re-indexed only where pages changed, the related-stories and
+    other caches kept), a story added, one edited and one deleted, then `pelican` again into
+    the same folder: the same bytes as a clean build, search index included."""
+    code = snapshot_code(tmp_path / "code")
+    content = tmp_path / "content"
+    shutil.copytree(ROOT / "content", content)
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    settings = write_settings(tmp_path, cache, code, PAGEFIND_ENABLED=True, PAGEFIND_JOBS=2)
+    build(content, output, settings)
+    shards = json.loads((output / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+
+    stories = sorted((content / ARTICLES).rglob("*.md"))
+    first, middle, last = stories[0], stories[len(stories) // 2], stories[-1]
+    new_story(content, middle, "2019-05-02T09:00:00+00:00", "harbour-added", "Harbour added")
+    edit(first, "\n\n", "\n\nAn added opening paragraph about the harbour.\n\n")
+    last.unlink()
+    build(content, output, settings)
+
+    clean = tmp_path / "clean"
+    clean.mkdir()
+    clean_settings = write_settings(
+        clean, clean / "cache", code, PAGEFIND_ENABLED=True, PAGEFIND_JOBS=2
+    )
+    build(content, clean / "output", clean_settings)
+    assert differences(output, clean / "output") == []
+    after = json.loads((output / "pagefind" / "shards.json").read_text(encoding="utf-8"))
+    kept = {s["path"] for s in shards["shards"]} & {s["path"] for s in after["shards"]}
+    assert kept, "unchanged years' shards are kept, not indexed again"

@@ -1,0 +1,188 @@
+"""Parallel rendering (plugins/render_pool): the pages rendered by forked workers are the
+pages Pelican's own Writer renders, byte for byte, and a failing page fails the build."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import BIN, ROOT
+
+SETTINGS = """\
+import sys
+sys.path.insert(0, {code!r})
+from pelicanconf import *  # noqa: F403
+
+PLUGIN_PATHS = [{plugins!r}]
+THEME = {theme!r}
+PAGEFIND_ENABLED = False
+CACHE_PATH = {cache!r}
+PHOTOS_CACHE = {cache!r} + "/images"
+{extra}
+"""
+
+
+def snapshot_code(folder: Path) -> Path:
+    """A copy of the project's code (settings, plugins, the newsarchive package), so every
+    build of a test runs the same code even while the working tree is being edited: the
+    render key covers the code, and a change between two builds renders everything."""
+    folder.mkdir(parents=True, exist_ok=True)
+    ignore = shutil.ignore_patterns("__pycache__", "*.pyc")
+    shutil.copytree(ROOT / "plugins", folder / "plugins", ignore=ignore)
+    shutil.copytree(ROOT / "newsarchive", folder / "newsarchive", ignore=ignore)
+    shutil.copy2(ROOT / "pelicanconf.py", folder / "pelicanconf.py")
+    return folder
+
+
+def write_settings(
+    folder: Path, cache: Path, code: Path, theme: Path = ROOT / "theme", **settings
+) -> Path:
+    """A settings file: pelicanconf.py from the code snapshot with absolute paths, its own
+    cache folder (so builds never share caches), Pagefind off, and the given overrides."""
+    extra = "\n".join(f"{key} = {value!r}" for key, value in settings.items())
+    path = (
+        folder
+        / f"settings-{hashlib.sha256(extra.encode() + str(cache).encode()).hexdigest()[:8]}.py"
+    )
+    path.write_text(
+        SETTINGS.format(
+            code=str(code),
+            plugins=str(code / "plugins"),
+            theme=str(theme),
+            cache=str(cache),
+            extra=extra,
+        ),
+        encoding="utf-8",
+    )
+    return path
+
+
+def build(
+    content: Path, output: Path, settings: Path, check: bool = True
+) -> subprocess.CompletedProcess:
+    code = settings.read_text(encoding="utf-8").split("sys.path.insert(0, ", 1)[1].split(")")[0]
+    return subprocess.run(
+        [str(BIN / "pelican"), str(content), "-o", str(output), "-s", str(settings)],
+        check=check,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env={**os.environ, "PYTHONPATH": code.strip("'\"")},  # the snapshot's newsarchive
+    )
+
+
+def tree(root: Path) -> dict[str, str]:
+    """Relative path → SHA-256 of every file under root."""
+    return {
+        path.relative_to(root).as_posix(): hashlib.sha256(path.read_bytes()).hexdigest()
+        for path in sorted(root.rglob("*"))
+        if path.is_file()
+    }
+
+
+def differences(a: Path, b: Path) -> list[str]:
+    left, right = tree(a), tree(b)
+    return sorted(name for name in left.keys() | right.keys() if left.get(name) != right.get(name))
+
+
+def last_build(cache: Path) -> dict:
+    """The render_pool manifest's statistics of the last build that used this cache."""
+    (manifest,) = (cache / "render_pool").glob("*.json")
+    return json.loads(manifest.read_text(encoding="utf-8"))["last_build"]
+
+
+@pytest.fixture(scope="module")
+def content(tmp_path_factory) -> Path:
+    folder = tmp_path_factory.mktemp("content") / "content"
+    shutil.copytree(ROOT / "content", folder)
+    return folder
+
+
+@pytest.fixture(scope="module")
+def code(tmp_path_factory) -> Path:
+    return snapshot_code(tmp_path_factory.mktemp("code"))
+
+
+def test_parallel_equals_serial_and_plain_pelican(content, code, tmp_path):
+    """RENDER_JOBS=2 (forked workers), RENDER_JOBS=1 (in process) and Pelican's own Writer
+    (plugin off) write the same files, byte for byte."""
+    outputs = {}
+    for label, overrides in {
+        "parallel": {"RENDER_JOBS": 2},
+        "serial": {"RENDER_JOBS": 1},
+    }.items():
+        cache = tmp_path / f"cache-{label}"
+        settings = write_settings(tmp_path, cache, code, **overrides)
+        build(content, tmp_path / label, settings)
+        outputs[label] = tmp_path / label
+        stats = last_build(cache)
+        assert stats["skipped"] == 0 and stats["rendered"] == stats["pages"] > 100
+        assert stats["workers"] == overrides["RENDER_JOBS"], stats
+        assert stats["volatile"] == 0, stats
+    plain = write_settings(tmp_path, tmp_path / "cache-plain", code)
+    with plain.open("a", encoding="utf-8") as handle:
+        handle.write('PLUGINS = [p for p in PLUGINS if p != "render_pool"]\n')
+    build(content, tmp_path / "plain", plain)
+    assert tree(outputs["parallel"]), "nothing was built"
+    assert differences(outputs["parallel"], outputs["serial"]) == []
+    assert differences(outputs["parallel"], tmp_path / "plain") == []
+    assert not list((tmp_path / "parallel").rglob("*.tmp")), "temporary files left behind"
+
+
+def test_a_failing_page_fails_the_build_naming_it(content, code, tmp_path):
+    """A template error in a worker stops the build with the page's name."""
+    theme = tmp_path / "theme"
+    shutil.copytree(ROOT / "theme", theme)
+    term = theme / "templates" / "term.html"
+    term.write_text(
+        term.read_text(encoding="utf-8").replace(
+            "{% block content %}", "{% block content %}{{ term.count / 0 }}", 1
+        ),
+        encoding="utf-8",
+    )
+    settings = write_settings(tmp_path, tmp_path / "cache", code, theme=theme, RENDER_JOBS=2)
+    result = build(content, tmp_path / "out", settings, check=False)
+    assert result.returncode != 0
+    log = result.stdout + result.stderr
+    assert "ZeroDivisionError" in log
+    assert "/index.html" in log and "term.html" in log
+
+
+def test_bad_setting_stops_the_build(content, code, tmp_path):
+    settings = write_settings(tmp_path, tmp_path / "cache", code, RENDER_JOBS=0)
+    result = build(content, tmp_path / "out", settings, check=False)
+    assert result.returncode != 0
+    assert "RENDER_JOBS" in result.stdout + result.stderr
+
+
+def test_writes_after_the_flush_render_at_once(tmp_path):
+    """A plugin writing through the writer at `finalized` gets its page written."""
+    import sys
+
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from jinja2 import Environment
+    from render_pool.writer import RenderPoolWriter
+
+    settings = {
+        "RELATIVE_URLS": True,
+        "PAGINATED_TEMPLATES": {},
+        "DEFAULT_PAGINATION": 10,
+        "CACHE_PATH": str(tmp_path / "cache"),
+        "RENDER_JOBS": 2,
+        "FEED_MAX_ITEMS": 10,
+    }
+    writer = RenderPoolWriter(str(tmp_path / "out"), settings=settings)
+    template = Environment().from_string("{{ SITEURL }}|{{ word }}")
+    template.name = "inline.html"
+    writer.write_file("a/b/index.html", template, {"localsiteurl": ""}, True, word="before")
+    assert not (tmp_path / "out" / "a/b/index.html").exists()  # recorded, not rendered
+    writer.flush()
+    assert (tmp_path / "out" / "a/b/index.html").read_text() == "../..|before"
+    writer.write_file("late.html", template, {"localsiteurl": ""}, True, word="after")
+    assert (tmp_path / "out" / "late.html").read_text() == ".|after"
