@@ -174,7 +174,9 @@ def write_zip(bag: Path, destination: Path, date: str | None = None) -> Path:
     """The bag as one zip (top folder = the bag's name), byte-identical for the same bag."""
     stamp = dt.date.fromisoformat(date or "1980-01-01")
     when = (max(stamp.year, 1980), stamp.month, stamp.day, 0, 0, 0)
-    files = sorted(p for p in bag.rglob("*") if p.is_file())
+    # Sorted by the name stored in the zip (Path order compares part by part, so
+    # "shards/x" would come before "shards.json.js"; the zip lists plain strings).
+    files = sorted((p for p in bag.rglob("*") if p.is_file()), key=lambda p: p.as_posix())
     destination.parent.mkdir(parents=True, exist_ok=True)
     partial = destination.with_name(f".{destination.name}.partial")
     with zipfile.ZipFile(partial, "w", compression=zipfile.ZIP_DEFLATED, compresslevel=9) as out:

@@ -222,6 +222,9 @@ def test_parallel_counting_and_search_match_serial_byte_for_byte(monkeypatch, tm
     monkeypatch.setattr(related_terms, "CHUNK_STORIES", 37)
     monkeypatch.setattr(related_terms, "ProcessPoolExecutor", CountingPool)
     monkeypatch.setattr(related_vectors, "PAIR_BLOCK", 500)  # several blocks per pair_dot
+    # Earlier tests in the same session may leave idle threads (HTTP servers, Playwright),
+    # which make count_terms refuse to fork; none of them runs during this test.
+    monkeypatch.setattr(related_terms.threading, "active_count", lambda: 1)
     titles, texts = [s.title for s in stories], [s.text for s in stories]
     serial = related_terms.count_terms(titles, texts, workers=1)
     parallel = related_terms.count_terms(titles, texts, workers=2)
