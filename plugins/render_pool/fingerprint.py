@@ -56,6 +56,7 @@ output, so keys are stable across processes and builds (``PYTHONHASHSEED`` does 
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import datetime as dt
 import decimal
@@ -319,11 +320,9 @@ class Fingerprinter:
                         cells = {}
                         code = getattr(func, "__code__", None)
                         if code is not None and func.__closure__:
-                            for var, cell in zip(code.co_freevars, func.__closure__):
-                                try:
+                            for var, cell in zip(code.co_freevars, func.__closure__, strict=True):
+                                with contextlib.suppress(ValueError):
                                     cells[var] = cell.cell_contents
-                                except ValueError:
-                                    pass
                         try:
                             found, dynamic = _source_reads(
                                 ast.parse(textwrap.dedent(inspect.getsource(func))), cells
@@ -431,11 +430,11 @@ class Fingerprinter:
     def _projected(self, items: list | tuple, unread: frozenset[int], mode: int) -> bytes:
         """A list of tuples without the positions nothing reads (a related story's score)."""
         key = (id(items), -2 - mode)  # its own key space: not the list's plain fingerprint
-        memo_key = key + (tuple(sorted(unread)),)
+        memo_key = (*key, tuple(sorted(unread)))
         hit = self.memo.get(memo_key)
         if hit is not None:
             return hit[1]
-        rkey = memo_key + (self._rid,)
+        rkey = (*memo_key, self._rid)
         hit = self.rmemo.get(rkey)
         if hit is not None:
             self._dep = True

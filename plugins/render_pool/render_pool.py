@@ -52,7 +52,8 @@ def check_settings(settings: dict) -> None:
         raise RenderPoolSettingsError(f"RENDER_JOBS must be an integer ≥ 1, not {jobs!r}")
     if not isinstance(settings["RENDER_SKIP_UNCHANGED"], bool):
         raise RenderPoolSettingsError(
-            f"RENDER_SKIP_UNCHANGED must be True or False, not {settings['RENDER_SKIP_UNCHANGED']!r}"
+            "RENDER_SKIP_UNCHANGED must be True or False, "
+            f"not {settings['RENDER_SKIP_UNCHANGED']!r}"
         )
     cache = settings["RENDER_CACHE_PATH"]
     if cache is None:

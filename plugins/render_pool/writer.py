@@ -29,6 +29,7 @@ writing at ``finalized``) are rendered at once, in process.
 
 from __future__ import annotations
 
+import contextlib
 import gc
 import hashlib
 import io
@@ -107,10 +108,8 @@ def atomic_write(path: str, data: bytes) -> None:
             handle.write(data)
         os.replace(tmp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(tmp)
-        except OSError:
-            pass
         raise
 
 
