@@ -12,20 +12,18 @@
 from __future__ import annotations
 
 import contextlib
-import functools
 import hashlib
-import http.server
 import io
 import json
 import os
 import shutil
-import threading
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
 from PIL import Image, ImageDraw
 
+from benchmarks.first_search import serve  # noqa: F401  (re-exported for the tests)
 from tests.conftest import ROOT, build_site
 
 CHROMIUM = Path(os.environ.get("NEWSARCHIVE_CHROMIUM", "/usr/bin/chromium"))
@@ -164,24 +162,7 @@ def reader_site(tmp_path_factory) -> Path:
 # --- Serving and the browser ---------------------------------------------------------------
 
 
-class _QuietHandler(http.server.SimpleHTTPRequestHandler):
-    def log_message(self, format: str, *args: object) -> None:
-        pass
-
-
-@contextlib.contextmanager
-def serve(folder: Path) -> Iterator[str]:
-    """Serve ``folder`` on 127.0.0.1 (a free port) in a thread; yields the base URL."""
-    handler = functools.partial(_QuietHandler, directory=str(folder))
-    server = http.server.ThreadingHTTPServer(("127.0.0.1", 0), handler)
-    thread = threading.Thread(target=server.serve_forever, daemon=True)
-    thread.start()
-    try:
-        yield f"http://127.0.0.1:{server.server_address[1]}/"
-    finally:
-        server.shutdown()
-        server.server_close()
-        thread.join(timeout=5)
+# serve(folder): a stdlib HTTP server on a free port, shared with the benchmarks.
 
 
 def require_chromium() -> None:
