@@ -181,27 +181,41 @@ class Fingerprinter:
             return b"d" + (t.__qualname__ + ":" + repr(obj)).encode()
         if isinstance(obj, self.Content):
             return b"C" + self._content(obj, mode)
-        key = (id(obj), mode)
+        # A cycle: the walk that meets it is not memoised (nor anything around it), since
+        # its result depends on where the walk entered the cycle.
+        return self._memoised(
+            (id(obj), mode),
+            obj,
+            lambda: b"H" + self._walk(obj, t, mode),
+            cycle=lambda: b"H" + digest("cycle", t.__qualname__),
+        )
+
+    def _memoised(self, key: tuple, obj: object, compute, cycle=None) -> bytes:
+        """``compute()`` for ``obj``, remembered under ``key``: once per build (``memo``), or
+        per template group (``rmemo``) when it depended on which fields are pruned; never when
+        the walk met a cycle. With ``cycle``, re-entering ``key`` while it is being computed
+        returns ``cycle()`` instead of recursing."""
         hit = self.memo.get(key)
         if hit is not None:
             return hit[1]
-        rkey = (id(obj), mode, self._rid)
+        rkey = (*key, self._rid)
         hit = self.rmemo.get(rkey)
         if hit is not None:
             self._dep = True
             return hit[1]
-        if key in self.in_progress:
-            # A cycle. The walk that meets it is not memoised (nor anything around it): its
-            # result depends on where the walk entered the cycle.
-            self._cyclic = True
-            return b"H" + digest("cycle", t.__qualname__)
-        self.in_progress.add(key)
+        guarded = cycle is not None
+        if guarded:
+            if key in self.in_progress:
+                self._cyclic = True
+                return cycle()
+            self.in_progress.add(key)
         outer = (self._dep, self._cyclic)
         self._dep = self._cyclic = False
         try:
-            result = b"H" + self._walk(obj, t, mode)
+            result = compute()
         finally:
-            self.in_progress.discard(key)
+            if guarded:
+                self.in_progress.discard(key)
             dep, cyclic = self._dep, self._cyclic
             self._dep, self._cyclic = outer[0] or dep, outer[1] or cyclic
         if not cyclic:
@@ -430,28 +444,11 @@ class Fingerprinter:
     def _projected(self, items: list | tuple, unread: frozenset[int], mode: int) -> bytes:
         """A list of tuples without the positions nothing reads (a related story's score)."""
         key = (id(items), -2 - mode)  # its own key space: not the list's plain fingerprint
-        memo_key = (*key, tuple(sorted(unread)))
-        hit = self.memo.get(memo_key)
-        if hit is not None:
-            return hit[1]
-        rkey = (*memo_key, self._rid)
-        hit = self.rmemo.get(rkey)
-        if hit is not None:
-            self._dep = True
-            return hit[1]
-        outer = (self._dep, self._cyclic)
-        self._dep = self._cyclic = False
-        try:
-            result = self._projected_walk(items, unread, mode)
-        finally:
-            dep, cyclic = self._dep, self._cyclic
-            self._dep, self._cyclic = outer[0] or dep, outer[1] or cyclic
-        if not cyclic:
-            if dep:
-                self.rmemo[rkey] = (items, result)
-            else:
-                self.memo[memo_key] = (items, result)
-        return result
+        return self._memoised(
+            (*key, tuple(sorted(unread))),
+            items,
+            lambda: self._projected_walk(items, unread, mode),
+        )
 
     def _projected_walk(self, items: list | tuple, unread: frozenset[int], mode: int) -> bytes:
         out: list[bytes] = []
@@ -472,22 +469,8 @@ class Fingerprinter:
                 str(getattr(content, "source_path", "")),
                 repr(date),
             )
-        key = (id(content), mode)
-        hit = self.memo.get(key)
-        if hit is not None:
-            return hit[1]
-        rkey = (id(content), mode, self._rid)
-        hit = self.rmemo.get(rkey)
-        if hit is not None:
-            self._dep = True
-            return hit[1]
-        if key in self.in_progress:
-            self._cyclic = True
-            return digest("cycle", type(content).__qualname__)
-        self.in_progress.add(key)
-        outer = (self._dep, self._cyclic)
-        self._dep = self._cyclic = False
-        try:
+
+        def compute() -> bytes:
             split = self._content_split.get(id(content))
             if split is None:
                 own_all, links_all = [], []
@@ -513,16 +496,14 @@ class Fingerprinter:
                     self.IDENTITY,
                     (content, mode),
                 )
-        finally:
-            self.in_progress.discard(key)
-            dep, cyclic = self._dep, self._cyclic
-            self._dep, self._cyclic = outer[0] or dep, outer[1] or cyclic
-        if not cyclic:
-            if dep:
-                self.rmemo[rkey] = (content, result)
-            else:
-                self.memo[key] = (content, result)
-        return result
+            return result
+
+        return self._memoised(
+            (id(content), mode),
+            content,
+            compute,
+            cycle=lambda: digest("cycle", type(content).__qualname__),
+        )
 
 
 # --- templates -------------------------------------------------------------------------
