@@ -145,6 +145,18 @@ def our_plugins() -> list[str]:
     return list(namespace.get("PLUGINS") or [])
 
 
+def import_command(content: Path, report: Path, inputs: Path) -> list[str]:
+    return [
+        sys.executable,
+        str(ROOT / "scripts" / "import_articles.py"),
+        "--content",
+        str(content),
+        "--report",
+        str(report),
+        str(inputs),
+    ]
+
+
 def pelican_command(content: Path, output: Path, settings: Path) -> list[str]:
     return [
         sys.executable,
@@ -278,15 +290,7 @@ def run_ours(work: Work, report: Report) -> None:
     logs = work.logs
     stage = measure(
         Stage("ours", "import"),
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "import_articles.py"),
-            "--content",
-            str(work.content),
-            "--report",
-            str(work.root / "report.jsonl"),
-            str(work.inputs),
-        ],
+        import_command(work.content, work.root / "report.jsonl", work.inputs),
         logs / "ours-import.log",
     )
     records = _imported(work.root / "report.jsonl")
@@ -349,15 +353,7 @@ def run_incremental(work: Work, report: Report, options: Options, binary: Path |
     synth.write_text(work.fresh(work.incr_inputs), synth.story(options.seed, options.n))
     stage = measure(
         Stage("incremental", "ours import"),
-        [
-            sys.executable,
-            str(ROOT / "scripts" / "import_articles.py"),
-            "--content",
-            str(work.content),
-            "--report",
-            str(work.root / "incr-report.jsonl"),
-            str(work.incr_inputs),
-        ],
+        import_command(work.content, work.root / "incr-report.jsonl", work.incr_inputs),
         logs / "incr-import.log",
     )
     report.stages.append(stage)

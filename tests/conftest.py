@@ -43,15 +43,21 @@ def run_import(content: Path, report: Path, *inputs: Path, check: bool = True) -
 
 
 def build_site(
-    content: Path, output: Path, settings: Path = ROOT / "pelicanconf.py"
+    content: Path,
+    output: Path,
+    settings: Path = ROOT / "pelicanconf.py",
+    *,
+    check: bool = True,
+    env: dict[str, str] | None = None,
 ) -> subprocess.CompletedProcess:
     """Build with the real Pelican CLI (and so the real Pagefind binary through the plugin)."""
     return subprocess.run(
         [str(BIN / "pelican"), str(content), "-o", str(output), "-s", str(settings)],
-        check=True,
+        check=check,
         capture_output=True,
         text=True,
         cwd=ROOT,
+        env=env,
     )
 
 

@@ -12,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import BIN, ROOT
+from tests.conftest import ROOT, build_site
 
 SETTINGS = """\
 import sys
@@ -67,14 +67,9 @@ def build(
     content: Path, output: Path, settings: Path, check: bool = True
 ) -> subprocess.CompletedProcess:
     code = settings.read_text(encoding="utf-8").split("sys.path.insert(0, ", 1)[1].split(")")[0]
-    return subprocess.run(
-        [str(BIN / "pelican"), str(content), "-o", str(output), "-s", str(settings)],
-        check=check,
-        capture_output=True,
-        text=True,
-        cwd=ROOT,
-        env={**os.environ, "PYTHONPATH": code.strip("'\"")},  # the snapshot's newsarchive
-    )
+    # PYTHONPATH: the snapshot's newsarchive package, not the working tree's.
+    env = {**os.environ, "PYTHONPATH": code.strip("'\"")}
+    return build_site(content, output, settings, check=check, env=env)
 
 
 def tree(root: Path) -> dict[str, str]:
