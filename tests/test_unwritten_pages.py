@@ -3,6 +3,7 @@ skipped when those pages are not written, and runs unchanged when they are."""
 
 from __future__ import annotations
 
+import subprocess
 import sys
 
 import pytest
@@ -54,3 +55,28 @@ def test_patching_twice_wraps_once():
     unwritten_pages.patch()
     unwritten_pages.patch()
     assert not getattr(ArticlesGenerator.generate_authors.__wrapped__, "__unwritten_pages__", False)
+
+
+def test_the_plugin_patches_when_pelican_starts():
+    """Registered the way Pelican loads it (a fresh interpreter, the project's settings):
+    the patch must be in place once Pelican is initialised. A receiver blinker holds only
+    weakly (a lambda) is collected before the signal is sent, and the quadratic preparation
+    then runs on every build."""
+    code = (
+        "import sys\n"
+        "from pelican import Pelican\n"
+        "from pelican.generators import ArticlesGenerator\n"
+        "from pelican.settings import read_settings\n"
+        "Pelican(read_settings(sys.argv[1], override={'PAGEFIND_ENABLED': False}))\n"
+        "names = ('generate_tags', 'generate_categories', 'generate_authors')\n"
+        "print(all(getattr(getattr(ArticlesGenerator, n), '__unwritten_pages__', False)"
+        " for n in names))\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT / "pelicanconf.py")],
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        check=True,
+    )
+    assert result.stdout.strip().splitlines()[-1] == "True", result.stderr

@@ -47,5 +47,11 @@ def patch() -> None:
             setattr(ArticlesGenerator, name, _skip_when_unwritten(method, setting))
 
 
+def _on_initialized(_pelican) -> None:
+    patch()
+
+
 def register() -> None:
-    signals.initialized.connect(lambda _pelican: patch())
+    # A module-level function, not a lambda: blinker holds receivers by weak reference, so a
+    # lambda would be collected at once and the patch would never run.
+    signals.initialized.connect(_on_initialized)
