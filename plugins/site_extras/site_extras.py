@@ -123,7 +123,10 @@ def get_generators(_pelican) -> type[Generator]:
 def on_finalized(pelican) -> None:
     output = Path(pelican.output_path)
     base = base_url(pelican.settings)
-    count = write_sitemaps(output, base, pelican.settings["SITEMAP_MAX_URLS"])
+    cache = None
+    if pelican.settings.get("CACHE_PATH"):
+        cache = Path(pelican.settings["CACHE_PATH"]) / "sitemap-lastmod.json"
+    count = write_sitemaps(output, base, pelican.settings["SITEMAP_MAX_URLS"], cache)
     if not base:
         log.warning("site_extras: no absolute SITEURL or FEED_DOMAIN; sitemap.xml not written")
     log.info("site_extras: sitemap with %d URLs", count)

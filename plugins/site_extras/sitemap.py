@@ -1,11 +1,16 @@
 """``sitemap.xml`` (split into files of at most 50,000 URLs under an index) and ``robots.txt``.
 
 The URL list comes from the finished output folder, so every page any plugin wrote is in it;
-an article's ``lastmod`` is read back from its ``article:modified_time`` tag.
+an article's ``lastmod`` is read back from its ``article:modified_time`` tag. Reading every page
+back cost ~6 s at 20,000 stories on each build, so the tags found are kept in a small cache
+(``sitemap-lastmod.json`` in ``CACHE_PATH``) keyed by each file's size and modification time:
+a rebuild reads only the pages that were written again.
 """
 
 from __future__ import annotations
 
+import json
+import os
 import re
 from collections.abc import Iterator
 from pathlib import Path
@@ -18,15 +23,21 @@ SKIPPED_DIRS = ("pagefind/", "theme/", "images/", "feeds/")
 SKIPPED_FILES = ("404.html",)
 
 
+def _html_files(folder: str, prefix: str) -> Iterator[tuple[str, os.DirEntry]]:
+    with os.scandir(folder) as entries:
+        for entry in entries:
+            relative = prefix + entry.name
+            if entry.is_dir(follow_symlinks=False):
+                if (relative + "/").startswith(SKIPPED_DIRS):
+                    continue
+                yield from _html_files(entry.path, relative + "/")
+            elif entry.name.endswith(".html") and relative not in SKIPPED_FILES:
+                yield relative, entry
+
+
 def page_files(output: Path) -> list[str]:
     """Every HTML page in the output that belongs in a sitemap, as sorted relative paths."""
-    pages = []
-    for path in output.rglob("*.html"):
-        relative = path.relative_to(output).as_posix()
-        if relative.startswith(SKIPPED_DIRS) or relative in SKIPPED_FILES:
-            continue
-        pages.append(relative)
-    return sorted(pages)
+    return sorted(relative for relative, _entry in _html_files(str(output), ""))
 
 
 def page_url(relative: str) -> str:
@@ -39,10 +50,55 @@ def last_modified(path: Path) -> str:
     return match[1].decode() if match else ""
 
 
-def url_entries(output: Path, base: str) -> Iterator[str]:
-    for relative in page_files(output):
+class LastModifiedCache:
+    """``last_modified`` of each page, remembered by (size, mtime_ns) between builds."""
+
+    VERSION = 1
+
+    def __init__(self, path: Path | None) -> None:
+        self.path = path
+        self.old: dict[str, list] = {}
+        self.new: dict[str, list] = {}
+        if path is not None:
+            try:
+                data = json.loads(path.read_text(encoding="utf-8"))
+                if data.get("version") == self.VERSION:
+                    self.old = data["pages"]
+            except (OSError, ValueError, KeyError, TypeError, AttributeError):
+                self.old = {}  # missing or damaged: every page is read once
+
+    def lookup(self, relative: str, path: str, stat: os.stat_result) -> str:
+        stamp = [stat.st_size, stat.st_mtime_ns]
+        known = self.old.get(relative)
+        if isinstance(known, list) and len(known) == 3 and known[:2] == stamp:
+            modified = known[2]
+        else:
+            modified = last_modified(Path(path))
+        self.new[relative] = [*stamp, modified]
+        return modified
+
+    def save(self) -> None:
+        if self.path is None or self.new == self.old:
+            return
+        text = json.dumps({"version": self.VERSION, "pages": self.new}, separators=(",", ":"))
+        _atomic_write_text(self.path, text)
+
+
+def _atomic_write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    try:
+        temporary.write_text(text, encoding="utf-8")
+        temporary.replace(path)
+    finally:
+        temporary.unlink(missing_ok=True)
+
+
+def url_entries(output: Path, base: str, cache: LastModifiedCache | None = None) -> Iterator[str]:
+    cache = cache or LastModifiedCache(None)
+    for relative, entry in sorted(_html_files(str(output), ""), key=lambda item: item[0]):
         loc = f"<loc>{escape(base + '/' + page_url(relative))}</loc>"
-        modified = last_modified(output / relative)
+        modified = cache.lookup(relative, entry.path, entry.stat())
         yield f"<url>{loc}<lastmod>{modified}</lastmod></url>" if modified else f"<url>{loc}</url>"
 
 
@@ -71,11 +127,15 @@ def robots_txt(base: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_sitemaps(output: Path, base: str, limit: int) -> int:
-    """Write the sitemap(s) and robots.txt into ``output``; return the number of URLs."""
-    entries = list(url_entries(output, base)) if base else []
+def write_sitemaps(output: Path, base: str, limit: int, cache_path: Path | None = None) -> int:
+    """Write the sitemap(s) and robots.txt into ``output``; return the number of URLs.
+    ``cache_path``: where the pages' ``lastmod`` values are kept between builds."""
+    entries: list[str] = []
     if base:
+        cache = LastModifiedCache(cache_path)
+        entries = list(url_entries(output, base, cache))
         for name, text in sitemap_files(entries, base, limit).items():
-            (output / name).write_text(text, encoding="utf-8")
-    (output / "robots.txt").write_text(robots_txt(base), encoding="utf-8")
+            _atomic_write_text(output / name, text)
+        cache.save()
+    _atomic_write_text(output / "robots.txt", robots_txt(base))
     return len(entries)
