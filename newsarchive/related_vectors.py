@@ -247,6 +247,10 @@ def _top_of_block(product: sp.csr_matrix, rows: np.ndarray, depth: int) -> TopRo
     keep = product.indices != rows[entry_row]
     found = np.bincount(entry_row[keep], minlength=n_rows)
     crowded = np.flatnonzero(found > depth)
+    # Rows of like length share a table: each table is as wide as its longest row, so
+    # mixing one long row with short ones made most of the partition work padding.
+    lengths = np.diff(product.indptr)[crowded]
+    crowded = crowded[np.argsort(lengths, kind="stable")]
     for start in range(0, len(crowded), TOP_CHUNK_ROWS):
         _drop_below_threshold(product, crowded[start:start + TOP_CHUNK_ROWS], keep, depth)
     row, col, val = entry_row[keep], product.indices[keep], product.data[keep]
