@@ -49,10 +49,11 @@ def build_site(
     *,
     check: bool = True,
     env: dict[str, str] | None = None,
+    args: tuple[str, ...] = (),
 ) -> subprocess.CompletedProcess:
     """Build with the real Pelican CLI (and so the real Pagefind binary through the plugin)."""
     return subprocess.run(
-        [str(BIN / "pelican"), str(content), "-o", str(output), "-s", str(settings)],
+        [str(BIN / "pelican"), str(content), "-o", str(output), "-s", str(settings), *args],
         check=check,
         capture_output=True,
         text=True,

@@ -64,12 +64,12 @@ def write_settings(
 
 
 def build(
-    content: Path, output: Path, settings: Path, check: bool = True
+    content: Path, output: Path, settings: Path, check: bool = True, args: tuple[str, ...] = ()
 ) -> subprocess.CompletedProcess:
     code = settings.read_text(encoding="utf-8").split("sys.path.insert(0, ", 1)[1].split(")")[0]
     # PYTHONPATH: the snapshot's newsarchive package, not the working tree's.
     env = {**os.environ, "PYTHONPATH": code.strip("'\"")}
-    return build_site(content, output, settings, check=check, env=env)
+    return build_site(content, output, settings, check=check, env=env, args=args)
 
 
 def tree(root: Path) -> dict[str, str]:
@@ -181,3 +181,30 @@ def test_writes_after_the_flush_render_at_once(tmp_path):
     assert (tmp_path / "out" / "a/b/index.html").read_text() == "../..|before"
     writer.write_file("late.html", template, {"localsiteurl": ""}, True, word="after")
     assert (tmp_path / "out" / "late.html").read_text() == ".|after"
+
+
+def test_parallel_reading_equals_serial_reading(content, code, tmp_path):
+    """Stories read by forked workers (plugins/fast_reading/parallel_reading.py) give the
+    same site as Pelican's one-at-a-time loop; a file that cannot be read is reported once,
+    by the main process, as without the workers; the content cache is filled either way."""
+    broken = content.parent / "broken-content"
+    shutil.copytree(content, broken)
+    (broken / "articles" / "zz-broken.md").write_text(
+        "Title: Broken date\nDate: not a date at all\n\nBody.\n", encoding="utf-8"
+    )
+    outputs, logs = {}, {}
+    for label, jobs in {"parallel": 2, "serial": 1}.items():
+        cache = tmp_path / f"cache-{label}"
+        settings = write_settings(
+            tmp_path, cache, code, READ_JOBS=jobs, READ_PARALLEL_MIN_FILES=1, RENDER_JOBS=1
+        )
+        result = build(broken, tmp_path / label, settings, check=False, args=("-v",))
+        outputs[label] = tmp_path / label
+        logs[label] = result.stdout + result.stderr
+        assert list((cache / "ArticlesGenerator-Readers").parent.glob("ArticlesGenerator*"))
+    assert "read in 2 processes" in logs["parallel"]
+    assert "read in" not in logs["serial"]
+    for log in logs.values():
+        assert log.count("zz-broken.md") == 1, log
+    assert tree(outputs["parallel"]), "nothing was built"
+    assert differences(outputs["parallel"], outputs["serial"]) == []

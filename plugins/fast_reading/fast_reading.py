@@ -26,6 +26,8 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
+from .parallel_reading import preread_articles
+
 # markdown.extensions.meta registers its preprocessor as ("meta", 27) (documented in
 # MetaExtension.extendMarkdown); re-registering it elsewhere would change the output.
 META_NAME = "meta"
@@ -72,3 +74,4 @@ def use_reused_reader(readers) -> None:
 
 def register() -> None:
     signals.readers_init.connect(use_reused_reader)
+    signals.article_generator_init.connect(preread_articles)

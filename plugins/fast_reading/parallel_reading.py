@@ -1,0 +1,171 @@
+"""Read the stories on every core before Pelican's one-core reading loop.
+
+Pelican reads (and converts from Markdown) one file after another in one process: at 100,000
+stories that was ~100 s of a build on one core while the other waited. Here, when the
+articles generator is created, the files the content cache does not already hold are split
+across ``READ_JOBS`` processes (forked, so they share the settings and readers as they are),
+each runs the same reader Pelican would (``readers.readers[suffix].read``), and the results
+come back through Pelican's own reader-level cache: ``Readers.read_file`` then finds every
+file already read and goes on exactly as with a warm content cache (the metadata processing,
+signals, and content objects are all Pelican's, in Pelican's order). The content cache on
+disk is filled the same way, so the next build reads nothing.
+
+A file is left to Pelican's own loop (read again there, one at a time) when its reader
+raised or logged anything at WARNING or above in the worker: its messages and errors then
+come from the main process, once, as without this plugin. ``READ_JOBS = 1`` turns it off.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import logging
+import os
+import pickle
+import sys
+import tempfile
+import traceback
+
+from pelican.readers import _filter_discardable_metadata
+from pelican.utils import file_suffix
+
+log = logging.getLogger(__name__)
+
+MIN_FILES_TO_FORK = 200  # below this, forking costs more than it saves (READ_PARALLEL_MIN_FILES)
+
+
+def usable_cores() -> int:
+    try:
+        return len(os.sched_getaffinity(0)) or 1
+    except AttributeError:  # not on every platform
+        return os.cpu_count() or 1
+
+
+class _Flag(logging.Handler):
+    """Notes that a record at WARNING or above was emitted (in a worker, instead of
+    printing it: the main process prints it when it reads the file again)."""
+
+    def __init__(self) -> None:
+        super().__init__(logging.WARNING)
+        self.raised = False
+
+    def emit(self, record: logging.LogRecord) -> None:
+        self.raised = True
+
+
+def _unread(readers, paths: list[str]) -> list[tuple[str, str]]:
+    """(absolute path, suffix) of each file a reader knows and the cache does not hold."""
+    out = []
+    for path in paths:
+        fmt = file_suffix(path)
+        if fmt in readers.readers and readers.get_cached_data(path, None) is None:
+            out.append((path, fmt))
+    return out
+
+
+def _read_share(readers, share: list[tuple[str, str]], worker: bool) -> dict[str, tuple]:
+    """path → (content, reader metadata) for each file read cleanly. In a worker, what the
+    reader logs is not printed: a file whose reading logged a warning is left out."""
+    flag = _Flag()
+    if worker:
+        root = logging.getLogger()
+        root.handlers = [flag]
+        root.setLevel(logging.WARNING)
+        logging.captureWarnings(True)
+    done = {}
+    for path, fmt in share:
+        flag.raised = False
+        try:
+            content, metadata = readers.readers[fmt].read(path)
+        except Exception:
+            continue  # the main process reads it again and reports the error
+        if flag.raised or content is None:
+            continue
+        done[path] = (content, _filter_discardable_metadata(metadata))
+    return done
+
+
+def _read_in_workers(readers, todo: list[tuple[str, str]], jobs: int) -> dict[str, tuple]:
+    shares = [todo[w::jobs] for w in range(jobs)]
+    results: dict[str, tuple] = {}
+    children: list[tuple[int, str]] = []
+    tmpdir = tempfile.mkdtemp(prefix="parallel-reading-")
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        for w in range(1, jobs):
+            report = os.path.join(tmpdir, f"worker-{w}.pickle")
+            pid = os.fork()
+            if pid == 0:  # the child: read its share, hand it back, and leave at once
+                code = 0
+                try:
+                    done = _read_share(readers, shares[w], worker=True)
+                    with open(report + ".tmp", "wb") as handle:
+                        pickle.dump(done, handle, protocol=pickle.HIGHEST_PROTOCOL)
+                    os.replace(report + ".tmp", report)
+                except BaseException:
+                    code = 1
+                    with contextlib.suppress(BaseException):
+                        sys.stderr.write(traceback.format_exc())
+                finally:
+                    os._exit(code)
+            children.append((pid, report))
+        # The main process reads its own share meanwhile (its messages are printed as they
+        # come, once). What a worker does not hand back is read by Pelican's loop later.
+        try:
+            results.update(_read_share(readers, shares[0], worker=False))
+        except BaseException:
+            for pid, _report in children:
+                with contextlib.suppress(OSError):
+                    os.kill(pid, 9)
+                    os.waitpid(pid, 0)
+            raise
+        for pid, report in children:
+            os.waitpid(pid, 0)
+            try:
+                with open(report, "rb") as handle:
+                    results.update(pickle.load(handle))
+            except (OSError, EOFError, pickle.UnpicklingError) as exc:
+                log.debug("parallel_reading: a worker handed nothing back (%s)", exc)
+    finally:
+        for name in os.listdir(tmpdir):
+            with contextlib.suppress(OSError):
+                os.unlink(os.path.join(tmpdir, name))
+        with contextlib.suppress(OSError):
+            os.rmdir(tmpdir)
+    return results
+
+
+def preread_articles(generator) -> None:
+    """``article_generator_init``: read the uncached story files in worker processes and
+    put the results where ``Readers.read_file`` looks first."""
+    settings = generator.settings
+    jobs = settings.get("READ_JOBS") or usable_cores()
+    if jobs <= 1:
+        return
+    readers = generator.readers
+    files = generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"])
+    paths = [os.path.abspath(os.path.join(generator.path, f)) for f in files]
+    todo = _unread(readers, paths)
+    if len(todo) < max(1, settings.get("READ_PARALLEL_MIN_FILES", MIN_FILES_TO_FORK)):
+        return
+    found = _read_in_workers(readers, todo, jobs)
+    log.info(
+        "parallel_reading: %d of %d story files read in %d processes", len(found), len(todo), jobs
+    )
+    _hand_over(readers, found)
+
+
+def _hand_over(readers, found: dict[str, tuple]) -> None:
+    """Make ``found`` what ``readers.get_cached_data`` returns for those files (and store it
+    in the content cache, when that is on, so it is saved for the next build)."""
+    if not found:
+        return
+    for path, data in found.items():
+        readers.cache_data(path, data)
+    original = readers.get_cached_data
+
+    def get_cached_data(filename, default=None):
+        data = found.pop(filename, None)
+        return data if data is not None else original(filename, default)
+
+    readers.get_cached_data = get_cached_data
