@@ -149,11 +149,15 @@ def test_a_failing_page_fails_the_build_naming_it(content, code, tmp_path):
     assert "/index.html" in log and "term.html" in log
 
 
-def test_bad_setting_stops_the_build(content, code, tmp_path):
-    settings = write_settings(tmp_path, tmp_path / "cache", code, RENDER_JOBS=0)
+@pytest.mark.parametrize(
+    "setting, value",
+    [("RENDER_JOBS", 0), ("READ_JOBS", 0), ("READ_JOBS", "2"), ("READ_PARALLEL_MIN_FILES", -1)],
+)
+def test_bad_setting_stops_the_build(content, code, tmp_path, setting, value):
+    settings = write_settings(tmp_path, tmp_path / "cache", code, **{setting: value})
     result = build(content, tmp_path / "out", settings, check=False)
     assert result.returncode != 0
-    assert "RENDER_JOBS" in result.stdout + result.stderr
+    assert f"{setting} must be an integer" in result.stdout + result.stderr
 
 
 def test_writes_after_the_flush_render_at_once(tmp_path):

@@ -135,18 +135,30 @@ def _read_in_workers(readers, todo: list[tuple[str, str]], jobs: int) -> dict[st
     return results
 
 
+class ParallelReadingSettingsError(Exception):
+    """A READ_* setting is wrong."""
+
+
+def _whole(settings, name: str, default: int | None) -> int | None:
+    value = settings.get(name, default)
+    if value is not None and (isinstance(value, bool) or not isinstance(value, int) or value < 1):
+        raise ParallelReadingSettingsError(f"{name} must be an integer ≥ 1, not {value!r}")
+    return value
+
+
 def preread_articles(generator) -> None:
     """``article_generator_init``: read the uncached story files in worker processes and
     put the results where ``Readers.read_file`` looks first."""
     settings = generator.settings
-    jobs = settings.get("READ_JOBS") or usable_cores()
+    jobs = _whole(settings, "READ_JOBS", None) or usable_cores()
+    least = _whole(settings, "READ_PARALLEL_MIN_FILES", MIN_FILES_TO_FORK)
     if jobs <= 1:
         return
     readers = generator.readers
     files = generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"])
     paths = [os.path.abspath(os.path.join(generator.path, f)) for f in files]
     todo = _unread(readers, paths)
-    if len(todo) < max(1, settings.get("READ_PARALLEL_MIN_FILES", MIN_FILES_TO_FORK)):
+    if len(todo) < (least or MIN_FILES_TO_FORK):
         return
     found = _read_in_workers(readers, todo, jobs)
     log.info(
