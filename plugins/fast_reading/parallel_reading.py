@@ -12,7 +12,14 @@ disk is filled the same way, so the next build reads nothing.
 
 A file is left to Pelican's own loop (read again there, one at a time) when its reader
 raised or logged anything at WARNING or above in the worker: its messages and errors then
-come from the main process, once, as without this plugin. ``READ_JOBS = 1`` turns it off.
+come from the main process, once, through Pelican's logging (``--fatal`` included), as
+without this plugin. The main process reads nothing itself while the workers run, for the
+same reason. ``READ_JOBS = 1`` turns it off; it is off with
+``CONTENT_CACHING_LAYER = "generator"`` (that layer caches whole articles instead).
+
+Receivers of ``article_generator_preread`` still run before each file is handled, but the
+file has already been read by then: a plugin that changes how files are read from that
+signal needs ``READ_JOBS = 1``.
 """
 
 from __future__ import annotations
@@ -21,10 +28,12 @@ import contextlib
 import logging
 import os
 import pickle
+import signal
 import sys
 import tempfile
 import traceback
 
+from pelican.cache import FileDataCacher
 from pelican.readers import _filter_discardable_metadata
 from pelican.utils import file_suffix
 
@@ -62,71 +71,91 @@ def _unread(readers, paths: list[str]) -> list[tuple[str, str]]:
     return out
 
 
-def _read_share(readers, share: list[tuple[str, str]], worker: bool) -> dict[str, tuple]:
-    """path → (content, reader metadata) for each file read cleanly. In a worker, what the
-    reader logs is not printed: a file whose reading logged a warning is left out."""
+def _read_share(readers, share: list[tuple[str, str]]) -> dict[str, tuple]:
+    """In a worker: path → (stamp, (content, reader metadata)) for each file read cleanly.
+    Nothing the reader logs is printed here; a file whose reading logged a warning (or
+    raised) is left out, so Pelican's loop reads it again in the main process and reports
+    it there, once, through Pelican's own logging (``--fatal`` included)."""
     flag = _Flag()
-    if worker:
-        root = logging.getLogger()
-        root.handlers = [flag]
-        root.setLevel(logging.WARNING)
-        logging.captureWarnings(True)
+    root = logging.getLogger()
+    root.handlers = [flag]
+    root.setLevel(logging.WARNING)
+    logging.captureWarnings(True)
     done = {}
     for path, fmt in share:
         flag.raised = False
+        # The stamp is taken before reading: a file edited meanwhile is read again next time.
+        stamp = readers._get_file_stamp(path)
         try:
             content, metadata = readers.readers[fmt].read(path)
         except Exception:
-            continue  # the main process reads it again and reports the error
+            continue
         if flag.raised or content is None:
             continue
-        done[path] = (content, _filter_discardable_metadata(metadata))
+        done[path] = (stamp, (content, _filter_discardable_metadata(metadata)))
     return done
 
 
+def _child(readers, share: list[tuple[str, str]], report: str) -> None:
+    """The forked worker: read, hand back, and leave at once (never returns)."""
+    code = 0
+    try:
+        # Pelican's CLI runs inside a rich status display whose thread may have held its
+        # lock at fork time: write only to the real streams here.
+        sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        done = _read_share(readers, share)
+        with open(report + ".tmp", "wb") as handle:
+            pickle.dump(done, handle, protocol=pickle.HIGHEST_PROTOCOL)
+        os.replace(report + ".tmp", report)
+    except BaseException:
+        code = 1
+        with contextlib.suppress(BaseException):
+            os.write(2, traceback.format_exc().encode("utf-8", "replace"))
+    finally:
+        os._exit(code)
+
+
 def _read_in_workers(readers, todo: list[tuple[str, str]], jobs: int) -> dict[str, tuple]:
+    """Fork ``jobs`` workers (the main process waits: its reading would have to go through
+    Pelican's logging twice), each reading every ``jobs``-th file; what they hand back."""
     shares = [todo[w::jobs] for w in range(jobs)]
     results: dict[str, tuple] = {}
-    children: list[tuple[int, str]] = []
+    running: dict[int, str] = {}
     tmpdir = tempfile.mkdtemp(prefix="parallel-reading-")
     sys.stdout.flush()
     sys.stderr.flush()
     try:
-        for w in range(1, jobs):
+        for w in range(jobs):
             report = os.path.join(tmpdir, f"worker-{w}.pickle")
-            pid = os.fork()
-            if pid == 0:  # the child: read its share, hand it back, and leave at once
-                code = 0
-                try:
-                    done = _read_share(readers, shares[w], worker=True)
-                    with open(report + ".tmp", "wb") as handle:
-                        pickle.dump(done, handle, protocol=pickle.HIGHEST_PROTOCOL)
-                    os.replace(report + ".tmp", report)
-                except BaseException:
-                    code = 1
-                    with contextlib.suppress(BaseException):
-                        sys.stderr.write(traceback.format_exc())
-                finally:
-                    os._exit(code)
-            children.append((pid, report))
-        # The main process reads its own share meanwhile (its messages are printed as they
-        # come, once). What a worker does not hand back is read by Pelican's loop later.
-        try:
-            results.update(_read_share(readers, shares[0], worker=False))
-        except BaseException:
-            for pid, _report in children:
-                with contextlib.suppress(OSError):
-                    os.kill(pid, 9)
-                    os.waitpid(pid, 0)
-            raise
-        for pid, report in children:
-            os.waitpid(pid, 0)
+            try:
+                pid = os.fork()
+            except OSError as exc:  # no more processes: the loop reads what is left
+                log.warning("parallel_reading: cannot start a reading process (%s)", exc)
+                break
+            if pid == 0:
+                _child(readers, shares[w], report)
+            running[pid] = report
+        while running:
+            pid, status = os.wait()
+            report = running.pop(pid, None)
+            if report is None:
+                continue
             try:
                 with open(report, "rb") as handle:
                     results.update(pickle.load(handle))
             except (OSError, EOFError, pickle.UnpicklingError) as exc:
-                log.debug("parallel_reading: a worker handed nothing back (%s)", exc)
+                log.warning(
+                    "parallel_reading: a reading process handed nothing back (status %d, %s);"
+                    " its files are read in the main process",
+                    status,
+                    exc,
+                )
     finally:
+        for pid in running:  # interrupted: stop and reap the workers still running
+            with contextlib.suppress(OSError):
+                os.kill(pid, signal.SIGKILL)
+            with contextlib.suppress(OSError):
+                os.waitpid(pid, 0)
         for name in os.listdir(tmpdir):
             with contextlib.suppress(OSError):
                 os.unlink(os.path.join(tmpdir, name))
@@ -152,8 +181,8 @@ def preread_articles(generator) -> None:
     settings = generator.settings
     jobs = _whole(settings, "READ_JOBS", None) or usable_cores()
     least = _whole(settings, "READ_PARALLEL_MIN_FILES", MIN_FILES_TO_FORK)
-    if jobs <= 1:
-        return
+    if jobs <= 1 or settings.get("CONTENT_CACHING_LAYER", "reader") != "reader":
+        return  # (the generator layer caches whole articles: nothing to hand over)
     readers = generator.readers
     files = generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"])
     paths = [os.path.abspath(os.path.join(generator.path, f)) for f in files]
@@ -169,15 +198,18 @@ def preread_articles(generator) -> None:
 
 def _hand_over(readers, found: dict[str, tuple]) -> None:
     """Make ``found`` what ``readers.get_cached_data`` returns for those files (and store it
-    in the content cache, when that is on, so it is saved for the next build)."""
+    in the content cache, when that is on, with the stamp taken before reading, so it is
+    saved for the next build)."""
     if not found:
         return
-    for path, data in found.items():
-        readers.cache_data(path, data)
+    data: dict[str, tuple] = {}
+    for path, (stamp, value) in found.items():
+        FileDataCacher.cache_data(readers, path, (stamp, value))  # no-op with the cache off
+        data[path] = value
     original = readers.get_cached_data
 
     def get_cached_data(filename, default=None):
-        data = found.pop(filename, None)
-        return data if data is not None else original(filename, default)
+        value = data.pop(filename, None)
+        return value if value is not None else original(filename, default)
 
     readers.get_cached_data = get_cached_data
