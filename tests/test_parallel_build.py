@@ -212,3 +212,25 @@ def test_parallel_reading_equals_serial_reading(content, code, tmp_path):
         assert log.count("zz-broken.md") == 1, log
     assert tree(outputs["parallel"]), "nothing was built"
     assert differences(outputs["parallel"], outputs["serial"]) == []
+
+
+def test_the_content_cache_is_written_only_when_it_changed(content, code, tmp_path):
+    """Pelican rewrites its whole content cache after every build; render_pool writes it
+    only when a file was read into it. The site is the same either way."""
+    story = content.parent / "cache-content"
+    shutil.copytree(content, story)
+    cache = tmp_path / "cache"
+    settings = write_settings(tmp_path, cache, code, RENDER_JOBS=1)
+    build(story, tmp_path / "out", settings)
+    saved = cache / "ArticlesGenerator-Readers"
+    first = saved.stat().st_mtime_ns
+    build(story, tmp_path / "out", settings)
+    assert saved.stat().st_mtime_ns == first, "a build that read nothing rewrote the cache"
+    edited = sorted((story / "articles").rglob("*.md"))[0]
+    edited.write_text(
+        edited.read_text(encoding="utf-8") + "\nOne more sentence.\n", encoding="utf-8"
+    )
+    build(story, tmp_path / "out", settings)
+    assert saved.stat().st_mtime_ns != first, "a build that read a file did not save it"
+    build(story, tmp_path / "clean", write_settings(tmp_path, tmp_path / "c2", code))
+    assert differences(tmp_path / "out", tmp_path / "clean") == []
