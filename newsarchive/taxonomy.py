@@ -7,6 +7,7 @@ per term: linear in the archive up to the sorts.
 
 from __future__ import annotations
 
+import functools
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -42,6 +43,9 @@ def split_list(value: object) -> tuple[str, ...]:
     return tuple(part.strip() for part in str(value or "").split(",") if part.strip())
 
 
+# Terms are immutable and the vocabularies fixed for the process, so one Term per key is
+# made once and shared: every story asks for its terms on each build (20,000 stories × ~4).
+@functools.lru_cache(maxsize=8192)
 def topic_term(slug: str) -> Term | None:
     try:
         entry = topic(slug)
@@ -60,6 +64,7 @@ def topic_term(slug: str) -> Term | None:
     )
 
 
+@functools.lru_cache(maxsize=8192)
 def country_term(code: str) -> Term | None:
     try:
         entry = country(code)
@@ -68,6 +73,7 @@ def country_term(code: str) -> Term | None:
     return Term("country", entry.slug, entry.name, entry.code, flag=entry.flag, group=entry.region)
 
 
+@functools.lru_cache(maxsize=8192)
 def source_term(name: str) -> Term | None:
     slug = slugify(name)
     return Term("source", slug, name) if slug else None

@@ -117,8 +117,9 @@ def tree(root: Path) -> dict[str, bytes]:
 
 
 def test_linear_build_writes_the_same_pages_as_pelicans_own(tmp_path):
-    """300 synthetic stories: every file of the build, byte for byte, with the plugin's
-    grouping and with Pelican's (``SITE_EXTRAS_LINEAR_ARCHIVES = False``)."""
+    """300 synthetic stories: every file of the build, byte for byte, with the plugins'
+    grouping and memoised date formatting and with Pelican's own
+    (``SITE_EXTRAS_LINEAR_ARCHIVES = False``, ``FAST_READING_MEMO = False``)."""
     content = tmp_path / "content"
     subprocess.run(
         [
@@ -137,7 +138,12 @@ def test_linear_build_writes_the_same_pages_as_pelicans_own(tmp_path):
         cwd=ROOT,
     )
     ours = write_conf(tmp_path / "ours.py", content)
-    pelicans = write_conf(tmp_path / "pelicans.py", content, SITE_EXTRAS_LINEAR_ARCHIVES=False)
+    pelicans = write_conf(
+        tmp_path / "pelicans.py",
+        content,
+        SITE_EXTRAS_LINEAR_ARCHIVES=False,
+        FAST_READING_MEMO=False,
+    )
     build_site(content, tmp_path / "ours", ours)
     build_site(content, tmp_path / "pelicans", pelicans)
     mine, theirs = tree(tmp_path / "ours"), tree(tmp_path / "pelicans")
@@ -160,6 +166,8 @@ generator = ArticlesGenerator(
     theme=settings["THEME"], output_path=sys.argv[2],
 )
 method = vars(generator).get("_build_period_archives")
+from pelican import contents, utils
+print(utils.strftime.__module__, contents.Content.get_relative_source_path.__module__)
 print(getattr(method, "__module__", None))
 """
 
@@ -171,9 +179,12 @@ def test_the_plugin_gives_every_articles_generator_the_linear_grouping(tmp_path)
     probe = [sys.executable, "-c", PROBE, str(conf), str(tmp_path / "out")]
     result = subprocess.run(probe, check=True, capture_output=True, text=True, cwd=ROOT)
     assert result.stdout.split()[-1].endswith("site_extras.period_archives")
-    write_conf(conf, content, SITE_EXTRAS_LINEAR_ARCHIVES=False)
+    # Pelican's date formatting and source paths go through the memo in a real build.
+    assert [m.rsplit(".", 1)[-1] for m in result.stdout.split()[-3:-1]] == ["memo", "memo"]
+    write_conf(conf, content, SITE_EXTRAS_LINEAR_ARCHIVES=False, FAST_READING_MEMO=False)
     result = subprocess.run(probe, check=True, capture_output=True, text=True, cwd=ROOT)
     assert result.stdout.split()[-1] == "None"
+    assert result.stdout.split()[-3:-1] == ["pelican.utils", "pelican.contents"]
 
 
 def reader_settings(**overrides):
@@ -226,3 +237,39 @@ def test_story_urls_and_dates_are_computed_once_with_the_same_values():
     )
     cache_story_fields([own])
     assert own.url == "special/"
+
+
+def test_memoised_strftime_and_source_paths_return_pelicans_values():
+    """Same string as Pelican's strftime for every format kind (C89 directives, the "-" flag,
+    non-C89 candidates, literal text) and date kind, asked twice; equal instants in two time
+    zones are told apart; relative source paths are Pelican's."""
+    import datetime
+    import zoneinfo
+
+    from pelican import contents, utils
+
+    from plugins.fast_reading import memo
+
+    own = utils.strftime
+    formats = ["%Y/%m/%d/", "%-d %B %Y", "%B %Y", "%a %H:%M %Z %z %%", "%s %Q %-m", "{%Y}", "x"]
+    utc = SafeDatetime(2020, 1, 2, 12, 0, tzinfo=datetime.UTC)
+    paris = utc.astimezone(zoneinfo.ZoneInfo("Europe/Paris"))
+    assert utc == paris  # equal instants: a memo keyed on the date alone would mix them up
+    dates = [SafeDatetime(2020, 1, 2, 3, 4, 5), utc, paris, datetime.date(2021, 5, 6),
+             datetime.datetime(2019, 12, 31, 23, 59)]
+    expected = {(f, i): own(d, f) for f in formats for i, d in enumerate(dates)}
+    settings = read_settings(str(ROOT / "pelicanconf.py"))
+    story = Article("<p>x</p>", {"title": "A", "date": utc}, settings,
+                    source_path=str(Path(settings["PATH"]) / "articles/2020/a.md"), context={})
+    relative = contents.Content.get_relative_source_path(story)
+    memo.install()
+    try:
+        assert utils.strftime is not own
+        for _ in range(2):
+            assert {(f, i): utils.strftime(d, f) for f in formats
+                    for i, d in enumerate(dates)} == expected
+        assert paris.strftime("%H %Z") == "13 CET" and utc.strftime("%H %Z") == "12 UTC"
+        assert story.get_relative_source_path() == relative == "articles/2020/a.md"
+    finally:
+        memo.uninstall()
+    assert utils.strftime is own

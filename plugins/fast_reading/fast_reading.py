@@ -26,6 +26,7 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
+from . import memo
 from .parallel_reading import preread_articles
 
 # markdown.extensions.meta registers its preprocessor as ("meta", 27) (documented in
@@ -73,5 +74,6 @@ def use_reused_reader(readers) -> None:
 
 
 def register() -> None:
+    signals.initialized.connect(memo.on_initialized)
     signals.readers_init.connect(use_reused_reader)
     signals.article_generator_init.connect(preread_articles)
