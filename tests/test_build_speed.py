@@ -226,9 +226,10 @@ def test_story_urls_and_dates_are_computed_once_with_the_same_values():
         source_path="/c/articles/2019/04/a-story.md",
         context={},
     )
-    url = story.url
+    url, save_as = story.url, story.save_as
     assert cache_story_fields([story]) == 1
     assert story.override_url == url == story.url == "2019/04/07/a-story/"
+    assert story.override_save_as == save_as == story.save_as == url + "index.html"
     assert story.date_iso == story.date.isoformat()
     assert (story.date_month, story.date_month_name) == ("2019-04", "April 2019")
     # A story with its own URL metadata keeps it.
@@ -237,6 +238,7 @@ def test_story_urls_and_dates_are_computed_once_with_the_same_values():
     )
     cache_story_fields([own])
     assert own.url == "special/"
+    assert own.save_as == own.override_save_as  # its own URL, Pelican's save_as pattern
 
 
 def test_memoised_strftime_and_source_paths_return_pelicans_values():

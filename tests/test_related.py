@@ -191,6 +191,15 @@ def test_reasons_read_as_names_without_repeats():
 
     codes = ("country:KE", "topic:politics", "term:kenya", "term:drought")
     assert readable_reasons(codes) == ["Kenya", "Politics", "“drought”"]
+    # The shared part is worked out once per distinct set; other orders take the general
+    # way, with the same rule (a key term repeating a shared label is dropped anywhere).
+    assert readable_reasons(("country:KE", "term:rain")) == ["Kenya", "“rain”"]
+    assert readable_reasons(("term:kenya", "country:KE", "term:Rain")) == ["Kenya", "“Rain”"]
+    assert readable_reasons(("term:kenya",)) == ["“kenya”"]
+    assert readable_reasons(()) == []
+    first = readable_reasons(codes)
+    first.append("mutated")  # each link gets its own list
+    assert readable_reasons(codes) == ["Kenya", "Politics", "“drought”"]
 
 
 def varied_archive(count: int) -> list[RelatedInput]:

@@ -85,19 +85,36 @@ def reason_text(code: str) -> str:
 
 def readable_reasons(codes: tuple[str, ...]) -> list[str]:
     """Reasons in reading order, without a key term that only repeats a shared country/topic."""
-    return list(_readable_reasons(codes))
+    cut = 0
+    while cut < len(codes) and not codes[cut].startswith("term:"):
+        cut += 1
+    rest = codes[cut:]
+    if not all(code.startswith("term:") for code in rest):
+        return list(_readable_reasons(codes))  # labels after key terms: the general way
+    # The ranker gives shared topics/countries first, then key terms: the shared part
+    # repeats across many links ("Italy, Trade") and is worked out once.
+    named, labels = _shared_part(codes[:cut])
+    out = list(named)
+    for code in rest:
+        name = reason_text(code)
+        if name.strip("“”").lower() not in labels or not name.startswith("“"):
+            out.append(name)
+    return out
 
 
-# Many links share their reasons ("Italy, Trade"): ~5 lists a story, ~2 s at 20,000 stories
-# without the memo. Bounded: the key terms make the tuples nearly as many as the links.
 @functools.lru_cache(maxsize=65536)
+def _shared_part(codes: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    return _readable_reasons(codes), _labels(codes, [reason_text(code) for code in codes])
+
+
+def _labels(codes: tuple[str, ...], named: list[str]) -> frozenset[str]:
+    pairs = zip(codes, named, strict=True)
+    return frozenset(name.lower() for code, name in pairs if not code.startswith("term:"))
+
+
 def _readable_reasons(codes: tuple[str, ...]) -> tuple[str, ...]:
     named = [reason_text(code) for code in codes]
-    labels = {
-        name.lower()
-        for code, name in zip(codes, named, strict=True)
-        if not code.startswith("term:")
-    }
+    labels = _labels(codes, named)
     return tuple(
         name for name in named if name.strip("“”").lower() not in labels or not name.startswith("“")
     )

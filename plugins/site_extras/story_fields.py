@@ -28,11 +28,14 @@ DATE_FIELDS = {
 
 
 def cache_story_fields(stories: Iterable) -> int:
-    """Set ``override_url``, ``date_iso`` and :data:`DATE_FIELDS` on every story."""
+    """Set ``override_url``, ``override_save_as``, ``date_iso`` and :data:`DATE_FIELDS` on
+    every story."""
     count = 0
     for story in stories:
         if not hasattr(story, "override_url"):
             story.override_url = story.url
+        if not hasattr(story, "override_save_as"):  # the writer asks for it once more
+            story.override_save_as = story.save_as
         date = getattr(story, "date", None)
         if date is not None:
             story.date_iso = date.isoformat()
