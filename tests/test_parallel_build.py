@@ -232,5 +232,26 @@ def test_the_content_cache_is_written_only_when_it_changed(content, code, tmp_pa
     )
     build(story, tmp_path / "out", settings)
     assert saved.stat().st_mtime_ns != first, "a build that read a file did not save it"
+    # A deleted story leaves the cache with the next save (Pelican kept it for good).
+    deleted = sorted((story / "articles").rglob("*.md"))[-1]
+    assert str(deleted) in cached_paths(saved)
+    deleted.unlink()
+    before = saved.stat().st_mtime_ns
+    build(story, tmp_path / "out", settings)
+    assert saved.stat().st_mtime_ns != before, "the stale entry was not dropped"
+    held = cached_paths(saved)
+    assert str(deleted) not in held
+    assert held == {str(p) for p in (story / "articles").rglob("*.md")}
     build(story, tmp_path / "clean", write_settings(tmp_path, tmp_path / "c2", code))
     assert differences(tmp_path / "out", tmp_path / "clean") == []
+
+
+def cached_paths(saved: Path) -> set[str]:
+    """The content files a saved Pelican content cache holds."""
+    import gzip
+    import pickle
+
+    data = saved.read_bytes()
+    if data[:2] == b"\x1f\x8b":
+        data = gzip.decompress(data)
+    return set(pickle.loads(data))  # our own test's cache file

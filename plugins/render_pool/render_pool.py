@@ -116,21 +116,37 @@ def _atomic_pelican_cache() -> None:
 
     Pelican also writes the whole cache again after every build, changed or not (~1 s at
     20,000 stories gzipped); it is written only when something was stored in it since it
-    was loaded."""
+    was loaded. And it keeps every file it has ever held: a deleted or renamed story stays
+    in the pickle (and in memory, loaded on every build) for good. Entries for files this
+    build neither looked up nor stored are dropped when it is saved (each generator asks
+    for every file it reads, so those are files that are no longer content)."""
     from pelican import cache
 
     if getattr(cache.FileDataCacher, "_render_pool_atomic", False):
         return
 
     original_cache_data = cache.FileDataCacher.cache_data
+    original_get_cached_data = cache.FileDataCacher.get_cached_data
 
     def cache_data(self, filename, data):
         self._render_pool_dirty = True
+        _seen(self).add(filename)
         return original_cache_data(self, filename, data)
+
+    def get_cached_data(self, filename, default=None):
+        _seen(self).add(filename)
+        return original_get_cached_data(self, filename, default)
 
     def save_cache(self):
         if not self._cache_data_policy:
             return
+        stale = [name for name in self._cache if name not in _seen(self)]
+        for name in stale:  # files that are no longer content
+            del self._cache[name]
+        if stale:
+            self._render_pool_dirty = True
+            log.debug("content cache %s: %d entries of removed files dropped", self._cache_path,
+                      len(stale))
         if getattr(self, "_render_pool_loaded", False) and not getattr(
             self, "_render_pool_dirty", True
         ):
@@ -160,8 +176,17 @@ def _atomic_pelican_cache() -> None:
 
     cache.FileDataCacher.save_cache = save_cache
     cache.FileDataCacher.cache_data = cache_data
+    cache.FileDataCacher.get_cached_data = get_cached_data
     cache.FileDataCacher.__init__ = __init__
     cache.FileDataCacher._render_pool_atomic = True
+
+
+def _seen(cacher) -> set:
+    """The files a content cache was asked about or given in this build."""
+    seen = cacher.__dict__.get("_render_pool_seen")
+    if seen is None:
+        seen = cacher.__dict__["_render_pool_seen"] = set()
+    return seen
 
 
 def register() -> None:
