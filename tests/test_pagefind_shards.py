@@ -18,7 +18,7 @@ from tests.conftest import FIXTURES, ROOT, build_site, run_import
 sys.path.insert(0, str(ROOT / "plugins"))
 from pagefind_index import deterministic, shards
 from pagefind_index.deterministic import PagefindError
-from pagefind_index.fingerprint import view_digest
+from pagefind_index.fingerprint import parsed_view_digest, view_digest
 
 SAMPLES = ROOT / "samples" / "text"
 STORY_PATH = re.compile(r"^(\d{4})/\d\d/\d\d/[^/]+/index\.html$")
@@ -211,9 +211,14 @@ def test_changes_outside_what_pagefind_reads_keep_the_shard(site, tmp_path):
     year = page.relative_to(copy).parts[0]
     html = page.read_text(encoding="utf-8")
     before = view_digest(html.encode())
-    # Other stories' links (prev/next, related) and the site's header change; the story does not.
-    changed = html.replace("</nav>", "<a href='/x/'>Later story: something new</a></nav>", 1)
-    changed = changed.replace("<body", "<body data-note='rebuilt'", 1)
+    assert before.startswith("cut:")  # the fast way: no parser
+    assert view_digest(html.encode()) == before
+    # Other stories' links (prev/next, related) and the site's header change; the story does
+    # not: those regions carry data-pagefind-ignore and nothing Pagefind reads.
+    assert html.count('<nav class="prev-next"') == 1 and "</header>" in html
+    changed = re.sub(r'(<nav class="prev-next"[^>]*>)', r'\1<a href="/x/">Later: new</a>', html)
+    changed = changed.replace("</header>", "<a href='/y/'>New menu item</a></header>", 1)
+    changed = re.sub(r'(<aside class="related"[^>]*>)', r"\1<p>Another story</p>", changed)
     assert changed != html and view_digest(changed.encode()) == before
     page.write_text(changed, encoding="utf-8")
     assert shards.build_shards(copy, jobs=1).rebuilt == ()
@@ -274,3 +279,47 @@ def test_incremental_index_equals_clean_index_after_adding_editing_and_deleting(
         assert new_paths[name] != paths[name] and not (output / "pagefind" / paths[name]).exists()
     assert len(list((output / "pagefind" / "shards").iterdir())) == len(names)
     assert tree(output / "pagefind") == tree(clean_index(output, tmp_path / "clean", jobs=1))
+
+
+PAGE = """<!DOCTYPE html><html lang="en"><head><title>T</title></head><body>
+<header data-pagefind-ignore="all"><nav>menu</nav></header>
+<article data-pagefind-body><h1>Story</h1><p>Text.</p>
+<footer class="provenance" data-pagefind-ignore>Archived</footer></article>
+<aside class="related" data-pagefind-ignore><ul><li>Other</li></ul></aside>
+<nav class="prev-next" data-pagefind-ignore="all"><a href="/p/">Earlier</a></nav>
+<footer data-pagefind-ignore="all">Site</footer></body></html>"""
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "same"),
+    [
+        ("<li>Other</li>", "<li>Another</li>", True),  # related list: cut
+        ("Earlier</a>", "Later</a>", True),  # earlier/later links: cut
+        ("<nav>menu</nav>", "<nav>menu, more</nav>", True),  # inside the ignored header
+        ("Archived", "Archived again", None),  # ignored part of the body
+        ("<p>Text.</p>", "<p>Text!</p>", False),  # indexed text
+        ("<title>T</title>", "<title>U</title>", False),  # the title Pagefind reads
+        ('lang="en"', 'lang="fr"', False),  # the index language
+        ("Site</footer>", "Site<b>!</b></footer>", True),
+        # Not cut, so a change inside counts: something Pagefind reads inside the region ...
+        ("<li>Other</li>", '<li data-pagefind-filter="tag">Other</li>', False),
+        # ... a nested element of the same name (the end tag would be its own) ...
+        ("<li>Other</li>", "<li><aside>x</aside>Other</li>", False),
+        # ... a comment (HTML tokenises differently), an attribute Pagefind reads on the
+        # region itself, and a region without data-pagefind-ignore.
+        ("<li>Other</li>", "<li><!-- </aside> -->Other</li>", False),
+        ('class="related" data-pagefind-ignore', 'data-pagefind-ignore data-pagefind-meta="x"',
+         False),
+        ("<footer data-pagefind-ignore=\"all\">Site", "<footer>Site", False),
+    ],
+)
+def test_only_regions_pagefind_provably_skips_are_left_out_of_the_digest(old, new, same):
+    assert old in PAGE
+    changed = PAGE.replace(old, new, 1)
+    assert (view_digest(changed.encode()) == view_digest(PAGE.encode())) is bool(
+        same or same is None
+    )
+    # Whatever the fast way leaves out outside the body, the parsing way does not see either
+    # (None: inside the body, which the parsing way takes whole).
+    if same:
+        assert parsed_view_digest(changed.encode()) == parsed_view_digest(PAGE.encode())

@@ -21,6 +21,7 @@ differs from a clean one, which ``tests/test_pagefind_shards.py`` checks byte fo
 from __future__ import annotations
 
 import hashlib
+import re
 import threading
 
 from lxml import etree
@@ -45,8 +46,76 @@ def raw_digest(data: bytes) -> str:
     return hashlib.blake2b(data, digest_size=DIGEST_SIZE).hexdigest()
 
 
+# --- The fast way: the page minus the regions Pagefind is told to ignore ----------------------
+#
+# Parsing every indexed page with lxml cost ~0.45 ms a page (~45 CPU-s of a 100,000-story
+# index, most of the indexer's own work). What a new story changes on the pages of other
+# stories is their "related stories" list and their earlier/later links: elements that carry
+# ``data-pagefind-ignore`` and nothing else Pagefind reads. So a page's digest is the hash of
+# its bytes with every such element cut out: that covers everything Pagefind can read
+# (sound: only bytes Pagefind provably skips are left out) and stays the same when only
+# those lists change. A region is cut only when that is certain without a parser:
+#
+# * an ``<aside>``, ``<nav>``, ``<header>`` or ``<footer>`` whose start tag carries
+#   ``data-pagefind-ignore`` (these elements are never closed implicitly by the content HTML
+#   allows inside them), up to the first matching end tag: the related stories, the
+#   earlier/later links, the site's header and footer, a story's provenance notes;
+# * with no ``data-pagefind-`` attribute inside (Pagefind reads filters, meta and sorts
+#   inside ``data-pagefind-ignore``), no nested element of the same name (the end tag would
+#   belong to it) and nothing that changes how HTML is tokenised (comments, scripts,
+#   styles, templates, CDATA).
+#
+# Anything else stays in the digest: a page whose template changes outside those regions
+# is indexed again (what it costs: the shard's Pagefind run), never missed.
+_CUT_TAGS = (b"aside", b"nav", b"header", b"footer")
+_IGNORED_START = re.compile(rb"<(" + b"|".join(_CUT_TAGS) + rb")\b([^<>]*)>", re.I)
+_IGNORE_ATTR = re.compile(
+    rb"\sdata-pagefind-ignore(?=[\s=/]|$)(?:\s*=\s*(?:\"[^\"]*\"|'[^']*'|[^\s>]+))?", re.I
+)
+_END_TAG = {tag: re.compile(rb"</" + tag + rb"\s*>", re.I) for tag in _CUT_TAGS}
+_UNSAFE_INSIDE = (b"data-pagefind-", b"<!--", b"<script", b"<style", b"<template", b"<![cdata")
+
+
+def _cut_ignored(data: bytes) -> bytes:
+    """``data`` without the ``data-pagefind-ignore`` regions that are safe to cut."""
+    pieces: list[bytes] = []
+    position = 0
+    for start in _IGNORED_START.finditer(data):
+        if start.start() < position:
+            continue  # inside a region already cut
+        tag, attributes = start.group(1).lower(), start.group(2)
+        if b"<" in attributes:
+            continue
+        if not _IGNORE_ATTR.search(attributes):
+            continue
+        if b"data-pagefind-" in _IGNORE_ATTR.sub(b"", attributes).lower():
+            continue  # the element itself carries something Pagefind reads
+        end = _END_TAG[tag].search(data, start.end())
+        if end is None:
+            continue
+        inner = data[start.end() : end.start()].lower()
+        if b"<" + tag in inner or any(marker in inner for marker in _UNSAFE_INSIDE):
+            continue
+        pieces.append(data[position : start.start()])
+        pieces.append(b"<" + tag + b" cut>")  # where a region was: the digest sees the cut
+        position = end.end()
+    if not pieces:
+        return data
+    pieces.append(data[position:])
+    return b"".join(pieces)
+
+
 def view_digest(data: bytes) -> str:
-    """The digest of the parts of an HTML page that Pagefind reads (see the module doc)."""
+    """The digest of the parts of an HTML page that Pagefind reads (see the module doc and
+    the fast way above)."""
+    if _BODY.encode() not in data:
+        return "whole:" + raw_digest(data)
+    return "cut:" + raw_digest(_cut_ignored(data))
+
+
+def parsed_view_digest(data: bytes) -> str:
+    """The same by parsing the page: only what Pagefind reads, so a page whose template
+    changes outside its indexed parts keeps its digest (slower: ~0.45 ms a page)."""
     if _BODY.encode() not in data:
         return "whole:" + raw_digest(data)
     try:
