@@ -14,7 +14,13 @@ takes from a page when the site uses ``data-pagefind-body`` (its documented beha
 * the ``<html>`` element's attributes (``lang`` picks the index language) and ``<title>``.
 
 A page without a ``data-pagefind-body`` element is indexed whole by Pagefind, so its digest
-is that of the whole file. Anything this misses would show up as an incremental index that
+is that of the whole file.
+
+:func:`view_digest` (what the index uses) gets there without a parser: the page's bytes
+minus the regions marked ``data-pagefind-ignore`` that provably hold nothing Pagefind reads
+(see "The fast way" below) — a superset of the parts above, so nothing Pagefind reads is
+missed, and the lists that other stories change are still left out.
+:func:`parsed_view_digest` is the parsing way, exactly the parts above. Anything this misses would show up as an incremental index that
 differs from a clean one, which ``tests/test_pagefind_shards.py`` checks byte for byte.
 """
 
