@@ -96,6 +96,11 @@ class NearDuplicateIndex:
         self._keys = np.zeros(0, dtype=np.uint64)  # the base rows' band keys, sorted
         self._positions = np.zeros(0, dtype=np.int64)  # where each sorted key came from
         self._later: list[Signature] = []  # signatures of the rows added one by one
+        # The same as a matrix (capacity doubled as it fills), so a bucket's candidates are
+        # scored in one vectorised comparison: buckets grow with the archive (follow-ups
+        # and shared phrasing), and scoring them one by one in Python was half of a
+        # 100,000-story import's main process.
+        self._later_matrix = np.zeros((0, NUM_PERM), dtype=SIGNATURE_DTYPE)
         self._buckets: dict[tuple[int, Signature], list[int]] = {}  # their buckets
 
     def __len__(self) -> int:
@@ -127,6 +132,12 @@ class NearDuplicateIndex:
         self.rows[path] = row
         self.paths.append(path)
         sig = tuple(sig)
+        count = len(self._later)
+        if count == len(self._later_matrix):
+            grown = np.zeros((max(64, 2 * count), NUM_PERM), dtype=SIGNATURE_DTYPE)
+            grown[:count] = self._later_matrix[:count]
+            self._later_matrix = grown
+        self._later_matrix[count] = sig
         self._later.append(sig)
         for band in range(BANDS):
             self._buckets.setdefault((band, sig[band * ROWS : (band + 1) * ROWS]), []).append(row)
@@ -158,21 +169,31 @@ class NearDuplicateIndex:
         sig = tuple(sig)
         base = self._base_candidates(sig) if len(self._base) else None
         offset = len(self._base)
-        best: tuple[float, Path] | None = None
-        seen: set[int] = set()
+        values = np.asarray(sig, dtype=SIGNATURE_DTYPE)
+        rows: list[np.ndarray] = []  # candidates band by band, each band's in bucket order
+        shared: list[np.ndarray] = []  # values each shares with ``sig``
         for band in range(BANDS):
-            later = self._buckets.get((band, sig[band * ROWS : (band + 1) * ROWS]), ())
-            scored = [(row, None) for row in later]
-            if base is not None:
-                scored = base[band] + scored
-            for row, shared in scored:
-                if row in seen:
-                    continue
-                seen.add(row)
-                if shared is None:
-                    score = similarity(sig, self._later[row - offset])
-                else:
-                    score = shared / NUM_PERM
-                if score >= threshold and (best is None or score > best[0]):
-                    best = (score, self.paths[row])
-        return best[1] if best else None
+            if base is not None and base[band]:
+                found = np.asarray(base[band], dtype=np.int64).reshape(-1, 2)
+                rows.append(found[:, 0])
+                shared.append(found[:, 1])
+            later = self._buckets.get((band, sig[band * ROWS : (band + 1) * ROWS]))
+            if later:
+                # Every one-by-one candidate at once (what similarity() counts).
+                local = np.asarray(later, dtype=np.int64)
+                rows.append(local)
+                shared.append(
+                    np.count_nonzero(self._later_matrix[local - offset] == values, axis=1)
+                )
+        if not rows:
+            return None
+        every = np.concatenate(rows)
+        counts = np.concatenate(shared)
+        # Each story once, where it was first met; the best score, the first met on a tie.
+        _, first = np.unique(every, return_index=True)
+        first.sort()
+        scores = counts[first]
+        best = int(np.argmax(scores))
+        if scores[best] / NUM_PERM < threshold:
+            return None
+        return self.paths[int(every[first[best]])]

@@ -233,3 +233,19 @@ def test_bulk_loaded_lsh_finds_what_one_by_one_finds() -> None:
     for sig in sigs + [signature(t + " extra words here") for t in texts[:40]]:
         for threshold in (0.5, 0.7, 0.9):
             assert one.find(sig, threshold) == bulk.find(sig, threshold)
+            assert one.find(sig, threshold) == scored_one_by_one(one, sig, threshold)
+
+
+def scored_one_by_one(index: NearDuplicateIndex, sig, threshold: float):
+    """find() as it was before candidates were scored in bulk: each with similarity()."""
+    from newsarchive.dedup import BANDS, ROWS, similarity
+
+    sig, best, seen = tuple(sig), None, set()
+    for band in range(BANDS):
+        for row in index._buckets.get((band, sig[band * ROWS : (band + 1) * ROWS]), ()):
+            if row not in seen:
+                seen.add(row)
+                score = similarity(sig, index._later[row])
+                if score >= threshold and (best is None or score > best[0]):
+                    best = (score, index.paths[row])
+    return best[1] if best else None
