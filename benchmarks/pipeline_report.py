@@ -56,7 +56,7 @@ class Report:
 
 HEADER = (
     f"{'system':<12}{'stage':<14}{'wall s':>9}{'CPU s':>9}{'CPU/wall':>9}"
-    f"{'peak RSS MB':>13}{'other CPU':>11}  note"
+    f"{'peak RSS MB':>13}{'other CPU':>11}{'steal':>8}  note"
 )
 
 
@@ -65,9 +65,10 @@ def _row(stage: Stage) -> str:
         return f"{stage.system:<12}{stage.name:<14}{'skipped: ' + stage.skipped:>40}"
     ratio = stage.cpu / stage.wall if stage.wall else 0.0
     other = stage.other_cpu / stage.wall if stage.wall else 0.0
+    steal = stage.steal / stage.wall if stage.wall else 0.0
     return (
         f"{stage.system:<12}{stage.name:<14}{stage.wall:>9.2f}{stage.cpu:>9.2f}{ratio:>9.2f}"
-        f"{stage.peak_rss / 2**20:>13.0f}{other:>10.2f}c  {stage.note}"
+        f"{stage.peak_rss / 2**20:>13.0f}{other:>10.2f}c{steal:>7.2f}c  {stage.note}"
     )
 
 
@@ -81,6 +82,7 @@ def _total(report: Report, system: str, names: Sequence[str], label: str) -> str
         total.user += s.user  # type: ignore[union-attr]
         total.sys += s.sys  # type: ignore[union-attr]
         total.other_cpu += s.other_cpu  # type: ignore[union-attr]
+        total.steal += s.steal  # type: ignore[union-attr]
         total.peak_rss = max(total.peak_rss, s.peak_rss)  # type: ignore[union-attr]
     return _row(total)
 
@@ -105,7 +107,9 @@ def format_report(report: Report) -> str:
         f"our PLUGINS: {', '.join(report.plugins)} (related stories {related}); "
         f"our index: {report.indexer}",
         *(f"prep: {k}: {v:.1f} s" for k, v in report.prep.items()),
-        "other CPU: cores' worth of CPU other processes used during the stage (shared machine)",
+        "other CPU: cores' worth of CPU other processes used during the stage (shared machine);"
+        " steal: cores' worth the hypervisor took from this machine meanwhile (shared host:"
+        " every stage is slower by about that much)",
         "",
         HEADER,
     ]

@@ -30,6 +30,9 @@ class Stage:
     sys: float = 0.0
     peak_rss: int = 0
     other_cpu: float = 0.0  # core-seconds used by other processes while the stage ran
+    # core-seconds the hypervisor gave to other machines while this one wanted to run
+    # (/proc/stat "steal"): on a shared host every stage runs slower by about this much
+    steal: float = 0.0
     note: str = ""
     skipped: str = ""
 
@@ -38,14 +41,15 @@ class Stage:
         return self.user + self.sys
 
 
-def _busy_seconds() -> float:
-    """Busy CPU time of the whole machine since boot (all cores), from /proc/stat."""
+def _busy_seconds() -> tuple[float, float]:
+    """(busy CPU time of this machine since boot, all cores; CPU time stolen from it by the
+    hypervisor), from /proc/stat."""
     try:
         fields = Path("/proc/stat").read_text().split("\n", 1)[0].split()[1:]
     except OSError:
-        return 0.0
+        return 0.0, 0.0
     user, nice, system, _idle, _iowait, irq, softirq, steal = (int(x) for x in fields[:8])
-    return (user + nice + system + irq + softirq + steal) / CLOCK_TICKS
+    return (user + nice + system + irq + softirq) / CLOCK_TICKS, steal / CLOCK_TICKS
 
 
 def _tree_rss(root_pid: int) -> int:
@@ -83,7 +87,9 @@ def measure(stage: Stage, command: Sequence[str], log: Path, cwd: Path = ROOT) -
     stage.user, stage.sys = usage.ru_utime, usage.ru_stime
     stage.peak_rss = max(stage.peak_rss, usage.ru_maxrss * 1024)
     own = (own_after.user - own_before.user) + (own_after.system - own_before.system)
-    stage.other_cpu = max(0.0, _busy_seconds() - busy_before - stage.cpu - own)
+    busy_after = _busy_seconds()
+    stage.other_cpu = max(0.0, busy_after[0] - busy_before[0] - stage.cpu - own)
+    stage.steal = max(0.0, busy_after[1] - busy_before[1])
     if child.returncode != 0:
         tail = log.read_text(errors="replace")[-1500:]
         raise BenchError(f"{stage.system} {stage.name} failed ({child.returncode}); {log}:\n{tail}")
