@@ -41,7 +41,7 @@ class Stage:
         return self.user + self.sys
 
 
-def _busy_seconds() -> tuple[float, float]:
+def _cpu_seconds() -> tuple[float, float]:
     """(busy CPU time of this machine since boot, all cores; CPU time stolen from it by the
     hypervisor), from /proc/stat."""
     try:
@@ -71,7 +71,7 @@ def _tree_rss(root_pid: int) -> int:
 def measure(stage: Stage, command: Sequence[str], log: Path, cwd: Path = ROOT) -> Stage:
     """Run ``command`` to completion, filling in ``stage``; raise BenchError on failure."""
     log.parent.mkdir(parents=True, exist_ok=True)
-    busy_before, own_before = _busy_seconds(), os.times()
+    busy_before, own_before = _cpu_seconds(), os.times()
     started = time.perf_counter()
     with log.open("wb") as out:
         child = subprocess.Popen(command, stdout=out, stderr=subprocess.STDOUT, cwd=cwd)
@@ -87,7 +87,7 @@ def measure(stage: Stage, command: Sequence[str], log: Path, cwd: Path = ROOT) -
     stage.user, stage.sys = usage.ru_utime, usage.ru_stime
     stage.peak_rss = max(stage.peak_rss, usage.ru_maxrss * 1024)
     own = (own_after.user - own_before.user) + (own_after.system - own_before.system)
-    busy_after = _busy_seconds()
+    busy_after = _cpu_seconds()
     stage.other_cpu = max(0.0, busy_after[0] - busy_before[0] - stage.cpu - own)
     stage.steal = max(0.0, busy_after[1] - busy_before[1])
     if child.returncode != 0:

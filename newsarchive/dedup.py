@@ -95,12 +95,13 @@ class NearDuplicateIndex:
         self._base = np.zeros((0, NUM_PERM), dtype=SIGNATURE_DTYPE)  # rows added in bulk
         self._keys = np.zeros(0, dtype=np.uint64)  # the base rows' band keys, sorted
         self._positions = np.zeros(0, dtype=np.int64)  # where each sorted key came from
-        self._later: list[Signature] = []  # signatures of the rows added one by one
-        # The same as a matrix (capacity doubled as it fills), so a bucket's candidates are
-        # scored in one vectorised comparison: buckets grow with the archive (follow-ups
-        # and shared phrasing), and scoring them one by one in Python was half of a
-        # 100,000-story import's main process.
-        self._later_matrix = np.zeros((0, NUM_PERM), dtype=SIGNATURE_DTYPE)
+        # Signatures of the rows added one by one: the first ``_later_count`` rows of a matrix
+        # whose capacity doubles as it fills, so a bucket's candidates are scored in one
+        # vectorised comparison (buckets grow with the archive: follow-ups and shared
+        # phrasing; scoring them one by one in Python was half of a 100,000-story import's
+        # main process).
+        self._later = np.zeros((0, NUM_PERM), dtype=SIGNATURE_DTYPE)
+        self._later_count = 0
         self._buckets: dict[tuple[int, Signature], list[int]] = {}  # their buckets
 
     def __len__(self) -> int:
@@ -132,59 +133,55 @@ class NearDuplicateIndex:
         self.rows[path] = row
         self.paths.append(path)
         sig = tuple(sig)
-        count = len(self._later)
-        if count == len(self._later_matrix):
+        count = self._later_count
+        if count == len(self._later):
             grown = np.zeros((max(64, 2 * count), NUM_PERM), dtype=SIGNATURE_DTYPE)
-            grown[:count] = self._later_matrix[:count]
-            self._later_matrix = grown
-        self._later_matrix[count] = sig
-        self._later.append(sig)
+            grown[:count] = self._later[:count]
+            self._later = grown
+        self._later[count] = sig
+        self._later_count = count + 1
         for band in range(BANDS):
             self._buckets.setdefault((band, sig[band * ROWS : (band + 1) * ROWS]), []).append(row)
 
-    def _base_candidates(self, sig: Signature) -> list[list[tuple[int, int]]]:
-        """Per band, the bulk-loaded rows sharing that band with ``sig``, in row order, each
-        with the number of signature values it shares with ``sig``."""
-        values = np.asarray(sig, dtype=SIGNATURE_DTYPE)
+    def _base_candidates(self, values: np.ndarray) -> list[tuple[np.ndarray, np.ndarray] | None]:
+        """Per band, the bulk-loaded rows sharing that band with the signature ``values``, in
+        row order, and the number of signature values each shares with it (None: none)."""
         keys = _band_keys(values[None, :])[0] ^ _BAND_SALT
         starts = np.searchsorted(self._keys, keys, "left")
         stops = np.searchsorted(self._keys, keys, "right")
-        found: list[list[tuple[int, int]]] = [[] for _ in range(BANDS)]
+        found: list[tuple[np.ndarray, np.ndarray] | None] = [None] * BANDS
         for band in np.flatnonzero(stops > starts).tolist():
             positions = self._positions[starts[band]:stops[band]]
             rows = positions[positions % BANDS == band] // BANDS
             columns = slice(band * ROWS, (band + 1) * ROWS)
             rows = rows[(self._base[rows, columns] == values[columns]).all(axis=1)]
-            shared = np.count_nonzero(self._base[rows] == values, axis=1)
-            found[band] = list(zip(rows.tolist(), shared.tolist(), strict=True))
+            found[band] = rows, np.count_nonzero(self._base[rows] == values, axis=1)
         return found
 
     def signature_of(self, row: int) -> Signature:
         base = len(self._base)
-        return tuple(self._base[row].tolist()) if row < base else self._later[row - base]
+        matrix, local = (self._base, row) if row < base else (self._later, row - base)
+        return tuple(matrix[local].tolist())
 
     def find(self, sig: Signature, threshold: float = THRESHOLD) -> Path | None:
         """The most similar story at or above ``threshold``, or None. On a tie, the first one
         met: bands in order, each band's stories in the order they were added."""
         sig = tuple(sig)
-        base = self._base_candidates(sig) if len(self._base) else None
-        offset = len(self._base)
         values = np.asarray(sig, dtype=SIGNATURE_DTYPE)
+        base = self._base_candidates(values) if len(self._base) else [None] * BANDS
+        offset = len(self._base)
         rows: list[np.ndarray] = []  # candidates band by band, each band's in bucket order
         shared: list[np.ndarray] = []  # values each shares with ``sig``
         for band in range(BANDS):
-            if base is not None and base[band]:
-                found = np.asarray(base[band], dtype=np.int64).reshape(-1, 2)
-                rows.append(found[:, 0])
-                shared.append(found[:, 1])
+            if base[band] is not None:
+                rows.append(base[band][0])
+                shared.append(base[band][1])
             later = self._buckets.get((band, sig[band * ROWS : (band + 1) * ROWS]))
             if later:
                 # Every one-by-one candidate at once (what similarity() counts).
                 local = np.asarray(later, dtype=np.int64)
                 rows.append(local)
-                shared.append(
-                    np.count_nonzero(self._later_matrix[local - offset] == values, axis=1)
-                )
+                shared.append(np.count_nonzero(self._later[local - offset] == values, axis=1))
         if not rows:
             return None
         every = np.concatenate(rows)

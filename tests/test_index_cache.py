@@ -245,7 +245,7 @@ def scored_one_by_one(index: NearDuplicateIndex, sig, threshold: float):
         for row in index._buckets.get((band, sig[band * ROWS : (band + 1) * ROWS]), ()):
             if row not in seen:
                 seen.add(row)
-                score = similarity(sig, index._later[row])
+                score = similarity(sig, index.signature_of(row))
                 if score >= threshold and (best is None or score > best[0]):
                     best = (score, index.paths[row])
     return best[1] if best else None

@@ -90,34 +90,27 @@ def readable_reasons(codes: tuple[str, ...]) -> list[str]:
         cut += 1
     rest = codes[cut:]
     if not all(code.startswith("term:") for code in rest):
-        return list(_readable_reasons(codes))  # labels after key terms: the general way
+        return list(_reasons(codes)[0])  # labels after key terms: the general way
     # The ranker gives shared topics/countries first, then key terms: the shared part
     # repeats across many links ("Italy, Trade") and is worked out once.
     named, labels = _shared_part(codes[:cut])
-    out = list(named)
-    for code in rest:
-        name = reason_text(code)
-        if name.strip("“”").lower() not in labels or not name.startswith("“"):
-            out.append(name)
-    return out
+    return [*named, *(name for name in map(reason_text, rest) if _kept(name, labels))]
 
 
-@functools.lru_cache(maxsize=65536)
-def _shared_part(codes: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
-    return _readable_reasons(codes), _labels(codes, [reason_text(code) for code in codes])
-
-
-def _labels(codes: tuple[str, ...], named: list[str]) -> frozenset[str]:
-    pairs = zip(codes, named, strict=True)
-    return frozenset(name.lower() for code, name in pairs if not code.startswith("term:"))
-
-
-def _readable_reasons(codes: tuple[str, ...]) -> tuple[str, ...]:
+def _reasons(codes: tuple[str, ...]) -> tuple[tuple[str, ...], frozenset[str]]:
+    """The reasons kept, in order, and the shared topic/country labels among them."""
     named = [reason_text(code) for code in codes]
-    labels = _labels(codes, named)
-    return tuple(
-        name for name in named if name.strip("“”").lower() not in labels or not name.startswith("“")
-    )
+    pairs = zip(codes, named, strict=True)
+    labels = frozenset(name.lower() for code, name in pairs if not code.startswith("term:"))
+    return tuple(name for name in named if _kept(name, labels)), labels
+
+
+_shared_part = functools.lru_cache(maxsize=65536)(_reasons)
+
+
+def _kept(name: str, labels: frozenset[str]) -> bool:
+    """A key term (“word”) that only repeats a shared label is dropped."""
+    return name.strip("“”").lower() not in labels or not name.startswith("“")
 
 
 def related_input(article) -> RelatedInput:
