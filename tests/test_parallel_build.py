@@ -255,3 +255,40 @@ def cached_paths(saved: Path) -> set[str]:
     if data[:2] == b"\x1f\x8b":
         data = gzip.decompress(data)
     return set(pickle.loads(data))  # our own test's cache file
+
+
+def test_related_stories_worked_out_in_the_background_are_the_same(code, tmp_path, monkeypatch):
+    """RELATED_STORIES_BACKGROUND: the lists computed in a forked process while the build goes
+    on are the ones computed in the build process, page for page, with either writer."""
+    from benchmarks import synth
+
+    content = tmp_path / "content"
+    synth.write_corpus(content, 60, seed=3, mode="markdown")
+    scratch = tmp_path / "tmp"  # the builds' temporary files: none may be left
+    scratch.mkdir()
+    monkeypatch.setenv("TMPDIR", str(scratch))
+    monkeypatch.setenv("COLUMNS", "400")  # one log record a line
+    outputs = {}
+    for label, overrides in {
+        "background": {"RELATED_STORIES_BACKGROUND": True},
+        "foreground": {"RELATED_STORIES_BACKGROUND": False},
+        "background-plain-writer": {"RELATED_STORIES_BACKGROUND": True},
+    }.items():
+        settings = write_settings(tmp_path, tmp_path / f"cache-{label}", code, **overrides)
+        if label.endswith("plain-writer"):
+            with settings.open("a", encoding="utf-8") as handle:
+                handle.write('PLUGINS = [p for p in PLUGINS if p != "render_pool"]\n')
+        done = build(content, tmp_path / label, settings, args=("-v",))
+        where = "in the background" if overrides["RELATED_STORIES_BACKGROUND"] else "in process"
+        assert f"related stories: linked 60 articles ({where})" in done.stdout + done.stderr
+        outputs[label] = tmp_path / label
+    pages = [p for p in tree(outputs["background"]) if p.count("/") == 4]  # YYYY/MM/DD/slug/
+    assert len(pages) == 60
+    related = 0
+    for page in pages:
+        html = (outputs["background"] / page).read_text(encoding="utf-8")
+        related += "data-related" in html
+    assert related > 30, "hardly any page lists related stories: nothing was compared"
+    assert differences(outputs["background"], outputs["foreground"]) == []
+    assert differences(outputs["background"], outputs["background-plain-writer"]) == []
+    assert list(scratch.iterdir()) == []

@@ -246,3 +246,59 @@ def test_parallel_counting_and_search_match_serial_byte_for_byte(monkeypatch, tm
     two = related(stories, 5, options=RelatedOptions(workers=2))
     assert repr(two) == repr(one)
     assert repr(related(stories, 5, cache_dir=tmp_path)) == repr(one)
+
+
+def fake_articles() -> list:
+    """Objects with what the plugin reads of a Pelican article."""
+    from types import SimpleNamespace
+
+    return [
+        SimpleNamespace(url=f"{s.id}/", title=s.title, _content=f"<p>{s.text}</p>", date=s.date,
+                        metadata={})
+        for s in archive()
+    ]
+
+
+def test_a_failed_background_process_is_replaced_by_the_build_process(tmp_path, caplog):
+    """The child dies without a word: the parent says so and computes the same lists itself."""
+    import os
+
+    from plugins.related_stories import related_stories as plugin
+
+    settings = {"RELATED_STORIES_MAX": 3, "RELATED_STORIES_MIN_SCORE": 0.0,
+                "RELATED_STORIES_CACHE": str(tmp_path / "related")}
+    expected = plugin.compute_links(fake_articles(), settings)
+    assert any(expected), "nothing to compare"
+    pid = os.fork()
+    if pid == 0:
+        os._exit(3)
+    articles = fake_articles()
+    job = plugin._Background(articles, settings, pid, str(tmp_path / "never-written.pickle"))
+    plugin._pending.append(job)
+    plugin.finish_pending()
+    assert "background process failed" in caplog.text and "exit status" in caplog.text
+    got = [[(articles.index(o), s, r) for o, s, r in a.related_stories] for a in articles]
+    assert got == expected
+    assert plugin._pending == []
+
+
+def test_background_lists_arrive_with_the_childs_log_records(tmp_path, caplog):
+    import logging
+
+    from plugins.related_stories import related_stories as plugin
+
+    caplog.set_level(logging.INFO)
+    settings = {"RELATED_STORIES_MAX": 3, "RELATED_STORIES_MIN_SCORE": 0.0,
+                "RELATED_STORIES_CACHE": str(tmp_path / "related")}
+    articles = fake_articles()
+    job = plugin._start(articles, settings)
+    assert job is not None and job.pid > 0
+    plugin.finish_pending()
+    assert not Path(job.path).exists()
+    assert "linked 8 articles (in the background)" in caplog.text
+    # the child's own records (the word counter's), logged by the parent under their origin
+    assert any(r.name.startswith("newsarchive.") for r in caplog.records), caplog.text
+    expected = plugin.compute_links(fake_articles(), settings)
+    assert [[(articles.index(o), s, r) for o, s, r in a.related_stories] for a in articles] == (
+        expected
+    )

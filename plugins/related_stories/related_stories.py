@@ -5,22 +5,41 @@ Pelican starts, then every article becomes a ``RelatedInput`` (id = its URL) and
 ``related_stories = [(other_article, score, reasons), ...]`` for
 ``theme/templates/partials/related.html``.
 
-Settings: ``RELATED_STORIES_MAX`` (default 5), ``RELATED_STORIES_MIN_SCORE`` (default 0.1)
-and ``RELATED_STORIES_CACHE`` (default ``<CACHE_PATH>/related``): the word counts of each
+Settings: ``RELATED_STORIES_MAX`` (default 5), ``RELATED_STORIES_MIN_SCORE`` (default 0.1),
+``RELATED_STORIES_CACHE`` (default ``<CACHE_PATH>/related``): the word counts of each
 story, keyed by its content, and every story's search vector, candidate list and ranking
 (:mod:`newsarchive.related_cache`), so that a rebuild after adding, editing or deleting a
 few stories recomputes only the lists those changes can reach. The lists are the same, to
 the bit, as a build without the cache; deleting the folder only costs time.
+
+``RELATED_STORIES_BACKGROUND`` (default: ``True`` where ``os.fork`` exists): the lists are
+worked out in a forked process while Pelican goes on with the other generators and records
+the pages, and attached when they are first needed: just before the pages are rendered
+(``render_pool``'s ``render_pool.before_render`` signal, when its writer defers rendering),
+or before the articles are written (any other writer). Nothing reads ``related_stories``
+before then but the article template. The lists are the same either way (the child runs
+the same code on the same stories; tested).
 """
 
 from __future__ import annotations
 
+import atexit
+import contextlib
 import functools
+import gc
 import logging
+import os
+import pickle
+import sys
+import tempfile
+import time
+import traceback
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import lxml.etree
 import lxml.html
+from blinker import signal
 from pelican import signals
 
 from newsarchive.related import RelatedInput, related
@@ -35,7 +54,13 @@ DEFAULTS: dict[str, object] = {
     "RELATED_STORIES_MAX": 5,
     "RELATED_STORIES_CACHE": None,
     "RELATED_STORIES_MIN_SCORE": 0.1,
+    "RELATED_STORIES_BACKGROUND": hasattr(os, "fork"),
 }
+# Below this many stories a fork costs more than the overlap saves.
+BACKGROUND_MIN_STORIES = 16
+# Sent by the render_pool writer when it starts rendering (a named signal: no import of
+# that plugin, which may not be installed).
+BEFORE_RENDER = signal("render_pool.before_render")
 
 
 class RelatedStoriesError(Exception):
@@ -51,6 +76,13 @@ def check_settings(settings: dict) -> None:
     floor = settings["RELATED_STORIES_MIN_SCORE"]
     if isinstance(floor, bool) or not isinstance(floor, int | float) or floor < 0:
         raise RelatedStoriesError(f"RELATED_STORIES_MIN_SCORE must be a number ≥ 0, not {floor!r}")
+    background = settings["RELATED_STORIES_BACKGROUND"]
+    if not isinstance(background, bool):
+        raise RelatedStoriesError(
+            f"RELATED_STORIES_BACKGROUND must be True or False, not {background!r}"
+        )
+    if background and not hasattr(os, "fork"):
+        raise RelatedStoriesError("RELATED_STORIES_BACKGROUND needs os.fork (not on this system)")
     cache = settings["RELATED_STORIES_CACHE"]
     if cache is None:
         settings["RELATED_STORIES_CACHE"] = str(Path(settings["CACHE_PATH"]) / "related")
@@ -126,25 +158,175 @@ def related_input(article) -> RelatedInput:
     )
 
 
+# One related link as it crosses from the background process: (index of the other story
+# in the build's article list, score, reasons as readers see them).
+Linked = list[list[tuple[int, float, list[str]]]]
+
+
+def compute_links(articles: list, settings: dict) -> Linked:
+    """Every article's related links, by position in ``articles``."""
+    position = {article.url: i for i, article in enumerate(articles)}
+    lists = related(
+        [related_input(a) for a in articles],
+        settings["RELATED_STORIES_MAX"],
+        cache_dir=Path(settings["RELATED_STORIES_CACHE"]),
+    )
+    floor = settings["RELATED_STORIES_MIN_SCORE"]
+    return [
+        [
+            (position[link.id], link.score, readable_reasons(link.reasons))
+            for link in lists.get(article.url, [])
+            if link.score >= floor
+        ]
+        for article in articles
+    ]
+
+
+def _attach(articles: list, linked: Linked, where: str) -> None:
+    for article, links in zip(articles, linked, strict=True):
+        article.related_stories = [(articles[i], score, reasons) for i, score, reasons in links]
+    log.info("related stories: linked %d articles (%s)", len(articles), where)
+
+
+@dataclass(eq=False)
+class _Background:
+    """The lists being worked out in a forked process."""
+
+    articles: list
+    settings: dict
+    pid: int
+    path: str
+    done: bool = field(default=False)
+
+
+_pending: list[_Background] = []
+
+
+class _Collect(logging.Handler):
+    """The child's log records, handed back to the parent to log (the child must not write
+    to the console: another thread of the parent may have held its lock at the fork)."""
+
+    def __init__(self):
+        super().__init__()
+        self.records: list[dict] = []
+
+    def emit(self, record: logging.LogRecord) -> None:
+        fields = dict(vars(record), msg=record.getMessage(), args=None, exc_info=None)
+        self.records.append(fields)
+
+
+def _child(articles: list, settings: dict, path: str) -> None:
+    """In the forked process: compute, write the outcome to ``path``, leave at once."""
+    code = 1
+    collect = _Collect()
+    try:
+        gc.freeze()  # a collection here must not touch (and copy) every inherited object
+        logging.root.handlers = [collect]
+        for logger in list(logging.root.manager.loggerDict.values()):
+            if isinstance(logger, logging.Logger):
+                logger.handlers = []
+        try:
+            outcome = {"linked": compute_links(articles, settings)}
+            code = 0
+        except BaseException as exc:
+            outcome = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
+        outcome["logs"] = collect.records
+        Path(path).write_bytes(pickle.dumps(outcome, protocol=pickle.HIGHEST_PROTOCOL))
+    finally:
+        os._exit(code)
+
+
+def _start(articles: list, settings: dict) -> _Background | None:
+    fd, path = tempfile.mkstemp(prefix="related-stories-", suffix=".pickle")
+    os.close(fd)
+    sys.stdout.flush()
+    sys.stderr.flush()
+    try:
+        pid = os.fork()
+    except OSError as err:
+        Path(path).unlink()
+        log.warning("related stories: cannot fork (%s); computing in the build process", err)
+        return None
+    if pid == 0:
+        _child(articles, settings, path)
+    job = _Background(articles, settings, pid, path)
+    _pending.append(job)
+    return job
+
+
+def _finish(job: _Background) -> None:
+    """Wait for the child, attach its lists; if it failed, compute them here (so a real error
+    is raised as it would be without the background process)."""
+    if job.done:
+        return
+    job.done = True
+    if job in _pending:
+        _pending.remove(job)
+    waited = time.perf_counter()
+    _pid, status = os.waitpid(job.pid, 0)
+    log.debug("related stories: waited %.2f s for the background process",
+              time.perf_counter() - waited)
+    try:
+        outcome = pickle.loads(Path(job.path).read_bytes())
+    except (OSError, EOFError, pickle.UnpicklingError):
+        outcome = {}
+    finally:
+        Path(job.path).unlink(missing_ok=True)
+    for fields in outcome.get("logs", []):  # as the child logged them (origin kept)
+        record = logging.makeLogRecord(fields)
+        logging.getLogger(record.name).handle(record)
+    linked = outcome.get("linked")
+    if linked is None or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
+        reason = outcome.get("error") or f"exit status {status}"
+        log.warning("related stories: the background process failed (%s); computing them in "
+                    "the build process", reason)
+        log.debug("%s", outcome.get("traceback", ""))
+        _attach(job.articles, compute_links(job.articles, job.settings), "in process")
+        return
+    _attach(job.articles, linked, "in the background")
+
+
+def finish_pending(_sender=None, **_kwargs) -> None:
+    """Attach every list still being worked out (before pages are rendered)."""
+    for job in list(_pending):
+        _finish(job)
+
+
+@atexit.register
+def _abandon() -> None:
+    """A build that failed before the lists were needed: reap the children, drop their files."""
+    for job in list(_pending):
+        _pending.remove(job)
+        with contextlib.suppress(OSError):
+            os.waitpid(job.pid, 0)
+        Path(job.path).unlink(missing_ok=True)
+
+
 def attach_related(generator) -> None:
     settings = generator.settings
     if "RELATED_STORIES_CACHE" not in settings or settings["RELATED_STORIES_CACHE"] is None:
         check_settings(settings)
-    articles = {article.url: article for article in generator.articles}
-    lists = related(
-        [related_input(a) for a in articles.values()],
-        settings["RELATED_STORIES_MAX"],
-        cache_dir=Path(settings["RELATED_STORIES_CACHE"]),
-    )
-    for url, article in articles.items():
-        article.related_stories = [
-            (articles[link.id], link.score, readable_reasons(link.reasons))
-            for link in lists.get(url, [])
-            if link.score >= settings["RELATED_STORIES_MIN_SCORE"]
-        ]
-    log.info("related stories: linked %d articles", len(articles))
+    articles = list({article.url: article for article in generator.articles}.values())
+    job = None
+    if settings.get("RELATED_STORIES_BACKGROUND") and len(articles) >= BACKGROUND_MIN_STORIES:
+        job = _start(articles, settings)
+    if job is None:
+        _attach(articles, compute_links(articles, settings), "in process")
+        return
+    # Attached when first needed: by render_pool's writer just before it renders, or before
+    # this generator writes its pages with any writer that renders at once.
+    original = generator.generate_output
+
+    def generate_output(writer):
+        if not getattr(writer, "defers_rendering", False):
+            _finish(job)
+        return original(writer)
+
+    generator.generate_output = generate_output
 
 
 def register() -> None:
     signals.initialized.connect(on_initialized)
     signals.article_generator_finalized.connect(attach_related)
+    BEFORE_RENDER.connect(finish_pending)
+    signals.finalized.connect(finish_pending)  # nothing rendered: still no child left behind

@@ -43,6 +43,7 @@ import traceback
 from dataclasses import dataclass, field
 from typing import Any
 
+from blinker import signal
 from jinja2 import Undefined
 from pelican.paginator import Paginator
 from pelican.plugins import signals
@@ -69,6 +70,7 @@ MANIFEST_VERSION = 1
 MIN_PAGES_TO_FORK = 16
 _FEED_CONTEXT = ("SITEURL", "FEED_DOMAIN", "SITENAME", "SITESUBTITLE")  # what write_feed reads
 _UNSET = object()
+BEFORE_RENDER = signal("render_pool.before_render")
 
 
 class RenderPoolError(RuntimeError):
@@ -130,6 +132,9 @@ class RenderPoolWriter(Writer):
     """Drop-in for ``pelican.writers.Writer`` (returned from the ``get_writer`` signal)."""
 
     main_context: dict | None = None  # set by the plugin at all_generators_finalized
+    # Pages are rendered at ``flush``, not when written; ``render_pool.before_render`` is sent
+    # then, so a plugin may finish attaching what only templates read (related stories).
+    defers_rendering = True
 
     def __init__(self, output_path, settings=None):
         super().__init__(output_path, settings=settings)
@@ -660,6 +665,7 @@ class RenderPoolWriter(Writer):
             return
         self.flushed = True
         started = time.perf_counter()
+        BEFORE_RENDER.send(self)
         jobs = list(self.jobs.values())
         old = self._load_manifest()
         self._attach_old(jobs, old)
