@@ -259,14 +259,18 @@ def fake_articles() -> list:
     ]
 
 
+def background_settings(tmp_path: Path) -> dict:
+    return {"RELATED_STORIES_MAX": 3, "RELATED_STORIES_MIN_SCORE": 0.0,
+            "RELATED_STORIES_CACHE": str(tmp_path / "related")}
+
+
 def test_a_failed_background_process_is_replaced_by_the_build_process(tmp_path, caplog):
     """The child dies without a word: the parent says so and computes the same lists itself."""
     import os
 
     from plugins.related_stories import related_stories as plugin
 
-    settings = {"RELATED_STORIES_MAX": 3, "RELATED_STORIES_MIN_SCORE": 0.0,
-                "RELATED_STORIES_CACHE": str(tmp_path / "related")}
+    settings = background_settings(tmp_path)
     expected = plugin.compute_links(fake_articles(), settings)
     assert any(expected), "nothing to compare"
     pid = os.fork()
@@ -288,8 +292,7 @@ def test_background_lists_arrive_with_the_childs_log_records(tmp_path, caplog):
     from plugins.related_stories import related_stories as plugin
 
     caplog.set_level(logging.INFO)
-    settings = {"RELATED_STORIES_MAX": 3, "RELATED_STORIES_MIN_SCORE": 0.0,
-                "RELATED_STORIES_CACHE": str(tmp_path / "related")}
+    settings = background_settings(tmp_path)
     articles = fake_articles()
     job = plugin._start(articles, settings)
     assert job is not None and job.pid > 0

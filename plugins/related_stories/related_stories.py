@@ -34,7 +34,7 @@ import sys
 import tempfile
 import time
 import traceback
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 import lxml.etree
@@ -196,10 +196,9 @@ class _Background:
     settings: dict
     pid: int
     path: str
-    done: bool = field(default=False)
 
 
-_pending: list[_Background] = []
+_pending: list[_Background] = []  # started and not yet attached (nor abandoned)
 
 
 class _Collect(logging.Handler):
@@ -257,11 +256,9 @@ def _start(articles: list, settings: dict) -> _Background | None:
 def _finish(job: _Background) -> None:
     """Wait for the child, attach its lists; if it failed, compute them here (so a real error
     is raised as it would be without the background process)."""
-    if job.done:
-        return
-    job.done = True
-    if job in _pending:
-        _pending.remove(job)
+    if job not in _pending:
+        return  # attached already
+    _pending.remove(job)
     waited = time.perf_counter()
     _pid, status = os.waitpid(job.pid, 0)
     log.debug("related stories: waited %.2f s for the background process",
