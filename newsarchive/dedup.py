@@ -46,10 +46,17 @@ SIGNATURE_DTYPE = np.dtype("<u4")  # a signature's values all fit in 32 bits
 Signature = tuple[int, ...]
 
 
-def shingles(text: str) -> np.ndarray:
+def shingle_words(text: str) -> list[str]:
+    """The words a signature is made of (lower-cased): texts with the same words, however
+    spaced, marked up or punctuated, have the same signature."""
+    return _WORD.findall(text.lower())
+
+
+def shingles(text: str, words: list[str] | None = None) -> np.ndarray:
     """32-bit hashes of the text's overlapping ``SHINGLE_WORDS``-word runs (lower-cased),
-    unique: each word is hashed once (CRC-32), runs combine word hashes polynomially."""
-    words = _WORD.findall(text.lower()) or [""]
+    unique: each word is hashed once (CRC-32), runs combine word hashes polynomially.
+    ``words``: ``shingle_words(text)`` when the caller has them already."""
+    words = (shingle_words(text) if words is None else words) or [""]
     ids = np.fromiter(map(zlib.crc32, map(str.encode, words)), dtype=np.uint64, count=len(words))
     if len(ids) < SHINGLE_WORDS:
         ids = np.concatenate([ids, np.zeros(SHINGLE_WORDS - len(ids), dtype=np.uint64)])
@@ -60,9 +67,10 @@ def shingles(text: str) -> np.ndarray:
     return np.unique(combined)
 
 
-def signature(text: str) -> Signature:
-    """The MinHash signature of a story's text."""
-    values = shingles(text)
+def signature(text: str, words: list[str] | None = None) -> Signature:
+    """The MinHash signature of a story's text (``words``: ``shingle_words(text)``, when the
+    caller has them)."""
+    values = shingles(text, words)
     hashed = ((values[:, None] * _A[None, :] + _B[None, :]) % _MERSENNE) & _MASK
     return tuple(hashed.min(axis=0).tolist())
 

@@ -53,11 +53,10 @@ from newsarchive.dates import iso_date
 from newsarchive.images import write_image
 from newsarchive.index import ContentIndex, key_id
 from newsarchive.index_cache import ImportCache
-from newsarchive.text import headline_from_lead, slugify
 from newsarchive.topic_feedback import FeedbackCollector, keep_topics_edited, write_feedback
 from newsarchive.topics import TermOverlay
 from newsarchive.units import Unit, iter_units
-from newsarchive.work import Outcome, caption_key, process, process_batch
+from newsarchive.work import Outcome, base_slug, caption_key, process, process_batch
 
 log = logging.getLogger(__name__)
 
@@ -134,9 +133,7 @@ def _record(label: str, article: Article, labels: Labels | None, status: str, ou
 
 
 def _unique_slug(article: Article, key: str, index: ContentIndex) -> str:
-    # A title with nothing transliterable (emoji, symbols) borrows words from the lead.
-    lead = article.paragraphs[0] if article.paragraphs else ""
-    base = slugify(article.title) or slugify(headline_from_lead(lead)) or "story"
+    base = base_slug(article)
     if base not in index.by_slug:
         return base
     # Stable, not a counter: the suffix depends only on the story itself.
@@ -178,7 +175,10 @@ def store(outcome: Outcome, index: ContentIndex) -> ReportRecord:
         slug, keep = _unique_slug(article, key, index), {}
         target = index.root / relative_path(article, slug)
         before = target.read_text(encoding="utf-8") if target.exists() else None
-    text = render(article, slug, keep, outcome.markdown)
+    if not keep and outcome.rendered[:1] == (slug,):
+        text = outcome.rendered[1]  # the worker wrote it for this slug already
+    else:
+        text = render(article, slug, keep, outcome.markdown)
     if existing is not None and "Topics" in keep:  # an editor's topics stay the editor's
         text = keep_topics_edited(text, fields)
     for image in outcome.images:

@@ -16,14 +16,15 @@ from pathlib import Path
 
 from newsarchive.article import Article, Photo
 from newsarchive.classify import Labels, classify
-from newsarchive.content import markdown_body, plain_body
-from newsarchive.dedup import Signature, signature
+from newsarchive.content import markdown_body, plain_body, render
+from newsarchive.dedup import Signature, shingle_words, signature
 from newsarchive.errors import InputRejected
 from newsarchive.formats import MAX_INPUT_BYTES, detect, sniff_image
 from newsarchive.images import StoredImage, open_image, prepare_image
 from newsarchive.readers.json_records import parse_record, read_record
 from newsarchive.readers.photo import image_info, photo_article, sidecar_info, to_photo
 from newsarchive.readers.warc import read_page
+from newsarchive.text import headline_from_lead, slugify
 from newsarchive.topic_feedback import story_words
 from newsarchive.units import Unit
 
@@ -56,6 +57,9 @@ class Outcome:
     file_signature: Signature = ()
     body_words: str | None = None
     markdown: str | None = None  # content.markdown_body(article), so the parent need not
+    # (slug, the content file's text) for a new story under its base slug, which is what the
+    # parent writes unless the slug is taken or an existing file's edits are kept.
+    rendered: tuple[str, str] | tuple[()] = ()
 
 
 def caption_key(caption: str) -> str:
@@ -97,9 +101,22 @@ def finished(label: str, article: Article, images: tuple[StoredImage, ...] = (),
     text = labelled.text
     markdown = markdown_body(labelled)
     plain = plain_body(markdown)
-    return Outcome(label, labelled, labels, images=images, signature=signature(text),
-                   deferred=deferred, file_signature=() if plain == text else signature(plain),
-                   body_words=" ".join(story_words("", plain)), markdown=markdown)
+    # The body nearly always reads back with the story's words (only spacing and headings
+    # differ): then it is signed once.
+    words = shingle_words(text)
+    plain_words = words if plain == text else shingle_words(plain)
+    return Outcome(label, labelled, labels, images=images, signature=signature(text, words),
+                   deferred=deferred,
+                   file_signature=() if plain_words == words else signature(plain, plain_words),
+                   body_words=" ".join(story_words("", plain)), markdown=markdown,
+                   rendered=(slug := base_slug(labelled), render(labelled, slug, None, markdown)))
+
+
+def base_slug(article: Article) -> str:
+    """A story's slug before it is made unique: its title's, or, for a title with nothing
+    transliterable (emoji, symbols), words borrowed from the lead."""
+    lead = article.paragraphs[0] if article.paragraphs else ""
+    return slugify(article.title) or slugify(headline_from_lead(lead)) or "story"
 
 
 def _single(unit: Unit) -> Outcome:
