@@ -275,3 +275,114 @@ def test_memoised_strftime_and_source_paths_return_pelicans_values():
     finally:
         memo.uninstall()
     assert utils.strftime is own
+
+
+# --- plain stories read without Python-Markdown's pipeline (plugins/fast_reading) ---------
+
+# What an imported story's paragraphs are made of, and near-misses of every kind.
+_PLAIN = ["word", "Word", "two words", "2017", "café", "—", '"quoted"', "it's", "a.b", "(x)",
+          "{y}", "!", "+", "-", ".", "=", "|", ":", "~", "#",
+          *(f"\\{c}" for c in "\\`*_{}[]()>#+-.!"), "&amp;", "&lt;", "&gt;", "&#233;",
+          "&#xE9;", "&nbsp;"]
+_MISSES = ["\\q", "\\&", "\\<", "\\", "&bogus", "& ", "&;", "*", "**", "_", "__", "`", "[",
+           "]", "[x](y)", "<", ">", "<b>", "<http://x.test>", "  ", " ", "\t"]
+_STARTS = ["## ", "# ", "### ", "- ", "* ", "+ ", "1. ", "1) ", "> ", "    ", " ", "=", "---",
+           "***", "[a]: http://x.test", "<div>", "|", "2017. ", "## #", "## ", "#x"]
+_ENDS = [" ", "  ", " #", "#", "\\", "&"]
+_HEADERS = ["Title: A story\nTags: a,\n    b\n\n", "---\nTitle: x\n---\n", "",
+            "Title: x\n\n\n", "Title: x\n \n", "Note: this\r\n\r\n"]
+
+
+def _story_source(rng) -> str:
+    """A content file: mostly what the importer writes, with a near-miss now and then."""
+
+    def mostly(common, rare, odds=0.15):
+        return rng.choice(rare) if rng.random() < odds else common
+
+    blocks = []
+    for _ in range(rng.randint(1, 6)):
+        pieces = [mostly(rng.choice(_PLAIN), _MISSES, 0.03) for _ in range(rng.randint(0, 8))]
+        blocks.append(mostly("", _STARTS) + (" ".join(pieces) or "text") + mostly("", _ENDS, 0.05))
+    header = mostly("Title: A story\nDate: 2020-01-02\n\n", _HEADERS, 0.1)
+    return header + mostly("\n\n", ["\n", "\n\n\n", "\n \n"], 0.05).join(blocks) + "\n"
+
+
+def test_plain_stories_convert_as_python_markdown_does():
+    import random
+
+    from markdown import Markdown
+
+    from plugins.fast_reading import plain_markdown
+
+    md = Markdown(extensions=["markdown.extensions.meta"], output_format="html5")
+    reference = Markdown(extensions=["markdown.extensions.meta"], output_format="html5")
+    assert plain_markdown.applies(md)
+    rng = random.Random(20261203)
+    taken = 0
+    for _ in range(3000):
+        source = _story_source(rng)
+        md.reset()
+        out = plain_markdown.convert(md, source)
+        reference.reset()
+        expected = reference.convert(source)
+        if out is not None:
+            assert (out, md.Meta) == (expected, reference.Meta), source
+            taken += 1
+    # Both ways were exercised: plain stories took the quick path, the rest fell back.
+    assert 600 < taken < 2400
+    # With another extension, the quick path is not used at all.
+    assert not plain_markdown.applies(Markdown(extensions=["markdown.extensions.meta", "extra"]))
+
+
+def test_plain_reading_builds_the_same_site(tmp_path):
+    """300 synthetic stories (every one plain) built with and without the quick path."""
+    content = tmp_path / "content"
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.synth", "--mode", "markdown", "--n", "300",
+         "--out", str(content)],
+        check=True, capture_output=True, cwd=ROOT,
+    )
+    # The project's settings take the quick path (so the build below is not vacuous).
+    reader = ReusedMarkdownReader(reader_settings())
+    reader.read(str(next(content.rglob("*.md"))))
+    assert reader._plain
+    quick = write_conf(tmp_path / "quick.py", content)
+    full = write_conf(tmp_path / "full.py", content, FAST_READING_PLAIN=False)
+    build_site(content, tmp_path / "quick", quick)
+    build_site(content, tmp_path / "full", full)
+    mine, theirs = tree(tmp_path / "quick"), tree(tmp_path / "full")
+    assert sorted(mine) == sorted(theirs) and len(mine) > 300
+    assert [name for name in theirs if mine[name] != theirs[name]] == []
+
+
+def test_quick_iso_dates_are_the_dates_pelican_reads():
+    import itertools
+
+    from pelican import readers
+
+    from plugins.fast_reading import memo
+
+    memo.install()
+    try:
+        assert readers.get_date is memo._quick_get_date
+        pelicans = memo._installed["get_date"]
+        days = ["2017-01-30", "2000-02-29", "2001-02-29", "2017-13-01", "2017-00-10", "1999-12-31"]
+        times = ["", "T09:30", " 09:30", "T09:30:15", "T23:59:59", "T24:00", "T09:61",
+                 "T09:30+01:00", "Z", "T09"]
+        cases = [d + t for d, t in itertools.product(days, times)]
+        cases += ["30 January 2017", "2017-1-3", "Jan 3, 2017 10:00"]
+        for case in cases:
+            try:
+                mine = readers.get_date(case)
+            except ValueError as exc:
+                mine = str(exc)
+            try:
+                theirs = pelicans(case)
+            except ValueError as exc:
+                theirs = str(exc)
+            assert (mine, type(mine)) == (theirs, type(theirs)), case
+            if isinstance(theirs, readers.datetime.datetime):
+                assert mine.tzinfo == theirs.tzinfo, case
+    finally:
+        memo.uninstall()
+    assert readers.get_date is pelicans
