@@ -53,9 +53,10 @@ def parse_date_line(line: str) -> dt.datetime | None:
         return None
 
 
-# The forms most date lines take, without a time: parsed here, because dateutil's general
-# parser costs ~0.3 ms a line (a tenth of a text dump's import). Only names dateutil itself
-# knows are accepted (tests/test_dates.py checks both agree); anything else goes to dateutil.
+# The forms most date lines take (a date, perhaps HH:MM, no zone): parsed here, because
+# dateutil's general parser costs ~37 µs a line, this ~4 µs. Only names dateutil
+# itself knows are accepted (tests/test_dates.py checks both agree); anything else goes to
+# dateutil.
 _MONTHS = {name: number for number, names in enumerate((
     ("jan", "january"), ("feb", "february"), ("mar", "march"), ("apr", "april"), ("may",),
     ("jun", "june"), ("jul", "july"), ("aug", "august"), ("sep", "sept", "september"),
@@ -86,7 +87,7 @@ def _plain_date(text: str) -> dt.datetime | None:
         if match is not None:
             month = match["month"]
             number = int(month) if month.isdigit() else _MONTHS[month.lower()]
-            clock = match.groupdict()
+            clock = match.groupdict()  # the ISO form has no time
             try:
                 return dt.datetime(int(match["year"]), number, int(match["day"]),
                                    int(clock.get("hour") or 0), int(clock.get("minute") or 0))

@@ -105,11 +105,12 @@ def finished(label: str, article: Article, images: tuple[StoredImage, ...] = (),
     # differ): then it is signed once.
     words = shingle_words(text)
     plain_words = words if plain == text else shingle_words(plain)
+    slug = base_slug(labelled)
     return Outcome(label, labelled, labels, images=images, signature=signature(text, words),
                    deferred=deferred,
                    file_signature=() if plain_words == words else signature(plain, plain_words),
                    body_words=" ".join(story_words("", plain)), markdown=markdown,
-                   rendered=(slug := base_slug(labelled), render(labelled, slug, None, markdown)))
+                   rendered=(slug, render(labelled, slug, None, markdown)))
 
 
 def base_slug(article: Article) -> str:

@@ -106,11 +106,9 @@ def convert(md: Markdown, source: str) -> str | None:
     None when the source is not plain (nothing is changed then but ``md.Meta``)."""
     if util.STX in source or util.ETX in source or "\r" in source or "\t" in source:
         return None
-    if not source.strip():
+    if not source.strip() or "meta" not in md.preprocessors:
         return None
     # NormalizeWhitespace, without the cases refused above.
-    if "meta" not in md.preprocessors:
-        return None
     lines = re.sub(r"(?<=\n) +\n", "\n", source + "\n\n").split("\n")
     body = md.preprocessors["meta"].run(lines)
     text = "\n".join(body)
