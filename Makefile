@@ -18,6 +18,7 @@ HOST ?= 127.0.0.1
 PORT ?= 8000
 GITHUB_PAGES_BRANCH ?= gh-pages
 PYTEST_ARGS ?=
+PELICANOPTS ?=
 BENCH_N ?= 20000
 OFFLINEDIR ?= $(BASEDIR)/offline-output
 BAG ?= $(BASEDIR)/offline-bag
@@ -55,7 +56,7 @@ import: $(STAMP)
 	$(PYTHON) scripts/import_articles.py --content "$(INPUTDIR)" --report "$(REPORT)" "$(SAMPLES)"
 
 html: $(STAMP)
-	$(PELICAN) "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)"
+	$(PELICAN) "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(CONFFILE)" $(PELICANOPTS)
 
 site: import html
 
@@ -63,7 +64,7 @@ serve: site
 	$(PELICAN) --listen --bind $(HOST) --port $(PORT) -o "$(OUTPUTDIR)" -s "$(CONFFILE)"
 
 publish: $(STAMP)
-	$(PELICAN) "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(PUBLISHCONF)"
+	$(PELICAN) "$(INPUTDIR)" -o "$(OUTPUTDIR)" -s "$(PUBLISHCONF)" $(PELICANOPTS)
 
 github: publish
 	$(BIN)/pip install --quiet ghp-import

@@ -138,6 +138,105 @@ def test_push_publishes_and_a_broken_push_keeps_the_live_site(server):
     assert webroot.resolve() != live and live.is_dir()  # the previous release is kept
 
 
+NEW_STORY = """Title: Ferry timetable adds a late crossing
+Date: 2019-06-02 08:15
+Slug: ferry-timetable-late-crossing
+
+The harbour ferry will run a crossing at eleven at night from next month, the operator said.
+"""
+
+
+def tree(folder: Path) -> dict[str, bytes]:
+    """Every file under ``folder`` (symlinks as their target) by relative path."""
+    found = {}
+    for path in sorted(folder.rglob("*")):
+        if path.is_symlink():
+            found[path.relative_to(folder).as_posix()] = str(path.readlink()).encode()
+        elif path.is_file():
+            found[path.relative_to(folder).as_posix()] = path.read_bytes()
+    return found
+
+
+def deploy_line(output: str) -> str:
+    match = re.search(r"remote: deploy: building \S+ into \S+ \((.*)\)", output)
+    assert match, output
+    return match[1]
+
+
+def test_content_push_builds_over_the_last_build_and_equals_a_clean_build(server):
+    """A push that only adds or deletes stories builds over the previous build (Pelican's
+    caches, unchanged Pagefind shards kept); the release it makes is byte for byte the one
+    a clean build of the same commit makes, and the previous release is never touched."""
+    work, webroot, bare = server["work"], server["webroot"], server["bare"]
+    copy_project(work)
+    run_import(work / "content", server["tmp"] / "report.jsonl", FIXTURES / "text")
+    pushed = commit_and_push(work, "Three stories")
+    assert deploy_line(pushed.stderr) == "clean build: no previous good build"
+    first = webroot.resolve()
+    first_files = tree(first)
+    shards = webroot.resolve().parent.parent / "build" / "pagefind" / "shards"
+    before = {p.name: p.stat().st_ino for p in shards.iterdir()}
+    assert sorted(name[:4] for name in before) == ["2017", "2018", "2019"]
+
+    story = work / "content" / "articles" / "ferry-timetable-late-crossing.md"
+    story.write_text(NEW_STORY, encoding="utf-8")
+    pushed = commit_and_push(work, "One more story")
+    assert deploy_line(pushed.stderr).startswith("incremental build: 1 content file(s) changed")
+    assert "remote: deploy: live:" in pushed.stderr, pushed.stderr
+    page = "2019/06/02/ferry-timetable-late-crossing/index.html"
+    assert "Ferry timetable adds a late crossing" in (webroot / page).read_text(encoding="utf-8")
+    assert tree(first) == first_files  # the release that was live is untouched
+    incremental = tree(webroot.resolve())
+    assert incremental != first_files
+    # Built over the last build: only the 2019 shard was indexed again.
+    after = {p.name: p.stat().st_ino for p in shards.iterdir()}
+    assert {n: i for n, i in after.items() if not n.startswith("2019")} == {
+        n: i for n, i in before.items() if not n.startswith("2019")
+    }
+    assert [n for n in after if n.startswith("2019")] != [n for n in before if n.startswith("2019")]
+
+    # The same commit again, from an empty folder: the same bytes, file for file.
+    again = subprocess.run(
+        [
+            sys.executable,
+            bare / "hooks" / "release.py",
+            "--git-dir",
+            bare,
+            "deploy",
+            "--clean",
+            "main",
+        ],
+        capture_output=True,
+        text=True,
+        check=False,
+        env=git_env(),
+        timeout=600,
+    )
+    assert again.returncode == 0, again.stdout + again.stderr
+    assert "(clean build: asked for)" in again.stdout
+    clean = tree(webroot.resolve())
+    assert sorted(clean) == sorted(incremental)
+    assert [name for name in clean if clean[name] != incremental[name]] == []
+
+    # Deleting a story is content too: its page goes, incrementally.
+    story.unlink()
+    pushed = commit_and_push(work, "Withdraw the ferry story")
+    assert deploy_line(pushed.stderr).startswith("incremental build: 1 content file(s) changed")
+    assert not (webroot / page).exists()
+    assert tree(webroot.resolve()) == first_files
+
+    # A theme change can touch every page: clean build.
+    style = work / "theme" / "static" / "css" / "site.css"
+    style.write_text(style.read_text(encoding="utf-8") + "\n/* wider margins */\n", "utf-8")
+    pushed = commit_and_push(work, "Theme tweak")
+    assert deploy_line(pushed.stderr) == "clean build: theme/static/css/site.css changed"
+    assert (webroot / "theme" / "css" / "site.css").read_text().endswith("wider margins */\n")
+
+
+def git_env() -> dict[str, str]:
+    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
+
+
 def test_push_to_another_branch_publishes_nothing(server):
     work = server["work"]
     (work / "notes.txt").write_text("draft\n", encoding="utf-8")
