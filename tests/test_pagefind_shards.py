@@ -6,6 +6,7 @@ from __future__ import annotations
 import gzip
 import hashlib
 import json
+import random
 import re
 import shutil
 import sys
@@ -16,7 +17,7 @@ import pytest
 from tests.conftest import FIXTURES, ROOT, build_site, run_import
 
 sys.path.insert(0, str(ROOT / "plugins"))
-from pagefind_index import deterministic, shards
+from pagefind_index import deterministic, fingerprint, shards
 from pagefind_index.deterministic import PagefindError
 from pagefind_index.fingerprint import parsed_view_digest, view_digest
 
@@ -308,9 +309,12 @@ PAGE = """<!DOCTYPE html><html lang="en"><head><title>T</title></head><body>
         # ... a comment (HTML tokenises differently), an attribute Pagefind reads on the
         # region itself, and a region without data-pagefind-ignore.
         ("<li>Other</li>", "<li><!-- </aside> -->Other</li>", False),
-        ('class="related" data-pagefind-ignore', 'data-pagefind-ignore data-pagefind-meta="x"',
-         False),
-        ("<footer data-pagefind-ignore=\"all\">Site", "<footer>Site", False),
+        (
+            'class="related" data-pagefind-ignore',
+            'data-pagefind-ignore data-pagefind-meta="x"',
+            False,
+        ),
+        ('<footer data-pagefind-ignore="all">Site', "<footer>Site", False),
     ],
 )
 def test_only_regions_pagefind_provably_skips_are_left_out_of_the_digest(old, new, same):
@@ -323,3 +327,148 @@ def test_only_regions_pagefind_provably_skips_are_left_out_of_the_digest(old, ne
     # (None: inside the body, which the parsing way takes whole).
     if same:
         assert parsed_view_digest(changed.encode()) == parsed_view_digest(PAGE.encode())
+
+
+def test_the_render_pool_hands_each_pages_digests_to_the_index(site, tmp_path):
+    """render_pool computes each page's index cache entry from its bytes while rendering; a
+    build with the index off leaves them in the cache, equal to what reading every page back
+    gives, and an index run over that cache reads no page for its digests."""
+    content = site / "content"
+    settings = settings_file(tmp_path)
+    settings.write_text(settings.read_text() + "PAGEFIND_ENABLED = False\n", encoding="utf-8")
+    build_site(content, tmp_path / "output", settings)
+    handed = json.loads((tmp_path / "cache" / "pagefind-pages.json").read_text())["pages"]
+    pages = sorted(
+        p.relative_to(tmp_path / "output").as_posix()
+        for p in (tmp_path / "output").rglob("*.html")
+        if not p.relative_to(tmp_path / "output").as_posix().startswith("pagefind/")
+    )
+    assert sorted(handed) == pages
+    assert sum(len(entry) == 3 for entry in handed.values()) == sum(
+        story_years(site / "output").values()
+    )
+
+    # What the index would read: the same entries from the files on disk.
+    read_back = {}
+    for page in pages:
+        path = tmp_path / "output" / page
+        read_back[page] = shards.page_entry(path.read_bytes(), path.stat())
+    assert handed == read_back
+
+    # The index run that follows trusts them: no page is read for a digest.
+    opened: list[str] = []
+    original = shards.raw_digest
+
+    def counting(data: bytes) -> str:
+        opened.append("digest")
+        return original(data)
+
+    shards.raw_digest = counting
+    try:
+        shards.build_shards(
+            tmp_path / "output", cache_file=tmp_path / "cache" / "pagefind-pages.json"
+        )
+    finally:
+        shards.raw_digest = original
+    assert opened == []
+    assert tree(tmp_path / "output" / "pagefind") == tree(
+        clean_index(tmp_path / "output", tmp_path / "clean")
+    )
+
+
+# The scans the index used before has_body and _ignored_starts: every tag tried by a regex.
+REFERENCE_BODY = re.compile(rb"<[a-zA-Z][^<>]*\sdata-pagefind-body(?=[\s=/>])")
+
+
+REFERENCE_END = {
+    tag: re.compile(rb"</" + tag + rb"\s*>", re.I)
+    for tag in (b"aside", b"nav", b"header", b"footer")
+}
+
+
+def reference_cut(data: bytes) -> bytes:
+    """fingerprint._cut_ignored as it was, with its regexes."""
+    pieces, position = [], 0
+    for start in fingerprint._IGNORED_START.finditer(data):
+        if start.start() < position:
+            continue
+        tag, attributes = start.group(1).lower(), start.group(2)
+        if not fingerprint._IGNORE_ATTR.search(attributes):
+            continue
+        if b"data-pagefind-" in fingerprint._IGNORE_ATTR.sub(b"", attributes).lower():
+            continue
+        end = REFERENCE_END[tag].search(data, start.end())
+        if end is None:
+            continue
+        inner = data[start.end() : end.start()].lower()
+        if b"<" + tag in inner or any(m in inner for m in fingerprint._UNSAFE_INSIDE):
+            continue
+        pieces += [data[position : start.start()], b"<" + tag + b" cut>"]
+        position = end.end()
+    return b"".join([*pieces, data[position:]]) if pieces else data
+
+
+PIECES = [
+    b"<",
+    b">",
+    b" ",
+    b"\t",
+    b"\n",
+    b"=",
+    b"/",
+    b'"',
+    b"x",
+    b"A",
+    b"1",
+    b"<div",
+    b"<p>",
+    b"</p>",
+    b"data-pagefind-body",
+    b"DATA-PAGEFIND-BODY",
+    b" data-pagefind-body",
+    b"data-pagefind-ignore",
+    b" DATA-Pagefind-Ignore",
+    b'="all"',
+    b"<aside",
+    b"</aside>",
+    b"<NAV",
+    b"</nav >",
+    b"<header",
+    b"</header>",
+    b"<footer",
+    b"</footer>",
+    b"<!--",
+    b"-->",
+    b"<script>",
+    b"data-pagefind-meta",
+    b"<aside data-pagefind-ignore>",
+    b"<nav class=x data-pagefind-ignore>",
+    b"text ",
+    b"<b>",
+    b"</aside\t\n>",
+    b"</ASIDE",
+    b"</nav",
+    b"</footerx>",
+    b"\f",
+    b"\v",
+]
+
+
+def test_the_quick_scans_find_what_the_regexes_find(site):
+    """has_body and the ignored regions found from the attribute names give exactly what the
+    regexes give: on every page of the built site, and on 20,000 random mixtures of the
+    pieces that can fool a scan (names outside tags, upper case, '>' inside a tag, names at
+    the very end, nested and unclosed regions)."""
+    pages = [p.read_bytes() for p in sorted((site / "output").rglob("*.html"))]
+    assert sum(shards.has_body(page) for page in pages) > 10
+    rng = random.Random(7)
+    samples = pages + [
+        b"".join(rng.choice(PIECES) for _ in range(rng.randint(1, 40))) for _ in range(20_000)
+    ]
+    cut = 0
+    for data in samples:
+        assert shards.has_body(data) is (REFERENCE_BODY.search(data) is not None), data
+        quick = fingerprint._cut_ignored(data)
+        assert quick == reference_cut(data), data
+        cut += quick != data
+    assert cut > 1000  # the mixtures do reach the cutting

@@ -16,10 +16,11 @@ import logging
 import time
 from pathlib import Path
 
+from blinker import signal
 from pelican import signals
 
 from .deterministic import PagefindError, options_from_args
-from .shards import build_shards
+from .shards import build_shards, page_entry, record_pages
 
 log = logging.getLogger(__name__)
 
@@ -94,6 +95,31 @@ def on_finalized(pelican) -> None:
         run_pagefind(pelican.output_path, list(settings["PAGEFIND_ARGS"]), settings)
 
 
+# render_pool's named signals (plugins/render_pool/writer.py): with its writer, each page's
+# cache entry (digests, file stamp: what shards.py would otherwise read every page back for)
+# is taken from the page's bytes in the worker that rendered it, and stored in the cache
+# before indexing starts (also when the index is built later, with run_pagefind).
+PAGE_FACTS = signal("render_pool.page_facts")
+PAGES_WRITTEN = signal("render_pool.pages_written")
+
+
+def offer_page_fact(writer) -> tuple | None:
+    return ("pagefind", page_fact) if cache_file(writer.settings) is not None else None
+
+
+def page_fact(rel: str, data: bytes, stat) -> list | None:
+    return page_entry(data, stat) if rel.endswith(".html") else None
+
+
+def store_page_facts(writer, facts: dict) -> None:
+    entries = facts.get("pagefind")
+    target = cache_file(writer.settings)
+    if entries and target is not None:
+        record_pages(target, entries)
+
+
 def register() -> None:
+    PAGE_FACTS.connect(offer_page_fact)
+    PAGES_WRITTEN.connect(store_page_facts)
     signals.initialized.connect(on_initialized)
     signals.finalized.connect(on_finalized)
