@@ -335,9 +335,17 @@ def test_the_render_pool_hands_each_pages_digests_to_the_index(site, tmp_path):
     gives, and an index run over that cache reads no page for its digests."""
     content = site / "content"
     settings = settings_file(tmp_path)
-    settings.write_text(settings.read_text() + "PAGEFIND_ENABLED = False\n", encoding="utf-8")
+    settings.write_text(
+        settings.read_text() + "PAGEFIND_ENABLED = False\nDELETE_OUTPUT_DIRECTORY = False\n",
+        encoding="utf-8",
+    )
     build_site(content, tmp_path / "output", settings)
-    handed = json.loads((tmp_path / "cache" / "pagefind-pages.json").read_text())["pages"]
+    cache = tmp_path / "cache" / "pagefind-pages.json"
+    handed = json.loads(cache.read_text())["pages"]
+    # A rebuild that writes no file learns nothing new: the entries stand, not even rewritten.
+    before = cache.stat().st_mtime_ns
+    build_site(content, tmp_path / "output", settings)
+    assert cache.stat().st_mtime_ns == before
     pages = sorted(
         p.relative_to(tmp_path / "output").as_posix()
         for p in (tmp_path / "output").rglob("*.html")

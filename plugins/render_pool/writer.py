@@ -75,11 +75,11 @@ BEFORE_RENDER = signal("render_pool.before_render")
 # every file back after the build (the search index read 20,000 pages twice, ~5 s). Named
 # signals, so a plugin needs no import of this one: a receiver of ``PAGE_FACTS`` (sent with
 # the writer when rendering starts) returns ``(name, fact)`` or None; ``fact(rel, data,
-# stat)`` runs in the worker that rendered the page (``stat``: the file's, after the write)
+# stat)`` runs in the worker that wrote the page (``stat``: the file's, after the write)
 # and returns a JSON value or None. The values reach the parent in one ``PAGES_WRITTEN``
-# (``send(writer, facts={name: {rel: value}})``) once the pages are written. Pages skipped as
-# unchanged (RENDER_SKIP_UNCHANGED) are not rendered: they have no facts, their files are as
-# they were.
+# (``send(writer, facts={name: {rel: value}})``) once the pages are written. Only files
+# written get facts: a page rendered to the same bytes as its file (or skipped as unchanged,
+# RENDER_SKIP_UNCHANGED) is left as it was, so what a plugin learnt about it still holds.
 PAGE_FACTS = signal("render_pool.page_facts")
 PAGES_WRITTEN = signal("render_pool.pages_written")
 
@@ -412,13 +412,14 @@ class RenderPoolWriter(Writer):
                     + f" failed: {type(exc).__name__}: {exc}"
                 ) from exc
             sha = hashlib.sha256(data).hexdigest()
-            if sha != job.intact_sha:  # same bytes as the file we wrote before: keep it
+            written = sha != job.intact_sha  # same bytes as the file we wrote before: keep it
+            if written:
                 atomic_write(job.path, data)
                 log.info('Writing "%s"', job.path)
             st = os.stat(job.path)
             hexkey = key.hex() if key is not None else None
             learnt = None
-            if facts:
+            if facts and written:
                 learnt = {name: fact(job.rel, data, st) for name, fact in facts}
                 learnt = {name: value for name, value in learnt.items() if value is not None}
             results.append([job.rel, hexkey, sha, st.st_size, st.st_mtime_ns, True, learnt])
