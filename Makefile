@@ -25,7 +25,7 @@ BAG ?= $(BASEDIR)/offline-bag
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv import html site serve publish github clean test lint golden offline bag verify fuzz bench
+.PHONY: help venv import html site serve publish github clean test lint golden offline bag verify fuzz bench bench-deploy
 
 help:
 	@echo "make serve    import the bundled samples, build the site + search index, serve http://$(HOST):$(PORT)"
@@ -40,6 +40,7 @@ help:
 	@echo "make bag      package the offline edition as a BagIt bag (BAG) and BAG.zip"
 	@echo "make verify   validate BAG=path (folder or zip), naming every missing or altered file"
 	@echo "make bench    full pipeline benchmark vs Hugo + Pagefind and stock Pelican (BENCH_N=20000)"
+	@echo "make bench-deploy  publishing one more story by git push, incremental vs clean (BENCH_N)"
 	@echo "make fuzz     long property-based fuzz run of every input reader (EXAMPLES=N, default 2000)"
 
 # The virtual environment, rebuilt when pyproject.toml changes.
@@ -105,3 +106,7 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(PYTHON) -m benchmarks.bench_pipeline --n $(BENCH_N)
+
+# Publishing by git push with the real hook (deploy/): one more story, incremental vs clean.
+bench-deploy: $(STAMP)
+	$(PYTHON) -m benchmarks.bench_deploy --n $(BENCH_N)

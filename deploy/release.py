@@ -156,24 +156,34 @@ def deploy(config: DeployConfig, commit: str, clean: bool = False) -> Path:
         say(f"building {commit[:12]} into {release} ({why})")
         started = time.monotonic()
         built_from = config.state / BUILT_FROM
+        discarded = config.state / f"build.old-{os.getpid()}"
         try:
             # Until this build is good, build/ holds nothing the next deploy may build on.
             built_from.unlink(missing_ok=True)
-            if not incremental:
-                shutil.rmtree(config.build_dir, ignore_errors=True)
+            if not incremental and config.build_dir.exists():
+                # Moved aside now, deleted once the release is live: deleting a large tree
+                # right before writing a new one slows every file creation on some hosts.
+                config.build_dir.rename(discarded)
             check_out(config, commit)
             with log_path.open("w", encoding="utf-8") as log:
                 import_inbox(config, log)
                 build(config, config.build_dir, log, incremental)
             check_release(config.build_dir, log_path)
             write_text_atomically(built_from, commit + "\n")
+            built = time.monotonic()
             copy_tree(config.build_dir, partial)
         except DeployError:
             shutil.rmtree(partial, ignore_errors=True)
+            shutil.rmtree(discarded, ignore_errors=True)
             raise
         partial.rename(release)
         switch_live(config.webroot, release)
-        say(f"live: {config.webroot} -> {release.name} ({time.monotonic() - started:.1f} s)")
+        done = time.monotonic()
+        say(
+            f"live: {config.webroot} -> {release.name} ({done - started:.1f} s: "
+            f"build {built - started:.1f}, copy {done - built:.1f})"
+        )
+        shutil.rmtree(discarded, ignore_errors=True)
         for old in prune(config):
             say(f"removed old release {old.name}")
         return release

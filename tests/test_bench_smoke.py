@@ -135,3 +135,19 @@ def test_bench_prints_every_stage(tmp_path):
         assert browser["results shown"] > 0 and browser["until results total"] > 0
         assert "first search in chromium for 'said'" in out
     assert not (tmp_path / "work" / ".trash").exists()  # moved-aside outputs are cleaned up
+
+
+def test_deploy_benchmark_publishes_by_push_and_prints_both_builds(tmp_path):
+    """bench_deploy at a tiny N: three real pushes/deploys through the hook, the second one
+    incremental, with the releases' file lists equal (timings are printed, not asserted)."""
+    done = subprocess.run(
+        [sys.executable, "-m", "benchmarks.bench_deploy", "--n", str(N), "--workdir", tmp_path],
+        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    out = done.stdout
+    assert re.search(r"first push .* clean build: no previous good build", out), out
+    assert re.search(r"one story added .* incremental build: \d+ content file", out), out
+    assert re.search(r"same commit, clean .* clean build: asked for", out), out
+    assert re.search(r"one story added / same commit clean: [\d.]+ by wall", out), out
+    assert "incremental and clean releases have the same files: True" in out

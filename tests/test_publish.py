@@ -231,6 +231,13 @@ def test_content_push_builds_over_the_last_build_and_equals_a_clean_build(server
     pushed = commit_and_push(work, "Theme tweak")
     assert deploy_line(pushed.stderr) == "clean build: theme/static/css/site.css changed"
     assert (webroot / "theme" / "css" / "site.css").read_text().endswith("wider margins */\n")
+    state = webroot.resolve().parent.parent
+    assert re.search(r"\(\d+\.\d s: build \d+\.\d, copy \d+\.\d\)", pushed.stderr)
+    # The previous build, moved aside for the clean one, is gone once the release is live.
+    assert sorted(p.name for p in state.iterdir() if p.name.startswith("build")) == [
+        "build",
+        "build.commit",
+    ]
 
 
 def git_env() -> dict[str, str]:
