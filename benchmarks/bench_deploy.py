@@ -71,6 +71,12 @@ def set_up(root: Path) -> tuple[Path, Path]:
     }.items():
         run_git("config", key, value, cwd=bare)
     run_git("clone", "--quiet", bare, work, cwd=root)
+    copy_project(work)
+    return bare, work
+
+
+def copy_project(work: Path) -> None:
+    """What an editor's clone of the project holds (tests/test_publish.py uses it too)."""
     ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
     for name in PROJECT:
         source = ROOT / name
@@ -78,7 +84,6 @@ def set_up(root: Path) -> tuple[Path, Path]:
             shutil.copytree(source, work / name, ignore=ignore)
         else:
             shutil.copy2(source, work / name)
-    return bare, work
 
 
 def import_stories(root: Path, work: Path, n: int, start: int, name: str) -> None:

@@ -8,23 +8,14 @@ import re
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
 
+from benchmarks.bench_deploy import copy_project
 from tests.conftest import FIXTURES, ROOT, run_import
 
-PROJECT_FILES = [
-    "pelicanconf.py",
-    "publishconf.py",
-    "Makefile",
-    "pyproject.toml",
-    ".gitignore",
-    "theme",
-    "plugins",
-    "newsarchive",
-    "scripts",
-]
 HARBOUR = "2018/03/14/harbour-bridge-plan-wins-council-vote-after-six-hour-debate/index.html"
 GIT_IDENTITY = [
     "-c",
@@ -53,16 +44,6 @@ def git(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
         check=False,
         timeout=120,
     )
-
-
-def copy_project(work: Path) -> None:
-    ignore = shutil.ignore_patterns("__pycache__", "*.pyc", "*.egg-info")
-    for name in PROJECT_FILES:
-        source = ROOT / name
-        if source.is_dir():
-            shutil.copytree(source, work / name, ignore=ignore)
-        else:
-            shutil.copy2(source, work / name)
 
 
 @pytest.fixture
@@ -168,6 +149,7 @@ def test_content_push_builds_over_the_last_build_and_equals_a_clean_build(server
     caches, unchanged Pagefind shards kept); the release it makes is byte for byte the one
     a clean build of the same commit makes, and the previous release is never touched."""
     work, webroot, bare = server["work"], server["webroot"], server["bare"]
+    assert git("config", "deploy.keep", "2", cwd=bare).returncode == 0
     copy_project(work)
     run_import(work / "content", server["tmp"] / "report.jsonl", FIXTURES / "text")
     pushed = commit_and_push(work, "Three stories")
@@ -233,11 +215,18 @@ def test_content_push_builds_over_the_last_build_and_equals_a_clean_build(server
     assert (webroot / "theme" / "css" / "site.css").read_text().endswith("wider margins */\n")
     state = webroot.resolve().parent.parent
     assert re.search(r"\(\d+\.\d s: build \d+\.\d, copy \d+\.\d\)", pushed.stderr)
-    # The previous build, moved aside for the clean one, is gone once the release is live.
+    # The previous build (moved aside for the clean one) and the releases beyond
+    # deploy.keep = 2 are deleted in the background once the new release is live.
+    assert "remote: deploy: removed old release" in pushed.stderr
+    deadline = time.monotonic() + 60
+    while list(state.rglob("*.deleting-*")) and time.monotonic() < deadline:
+        time.sleep(0.2)
     assert sorted(p.name for p in state.iterdir() if p.name.startswith("build")) == [
         "build",
         "build.commit",
     ]
+    releases = sorted(p.name for p in (state / "releases").iterdir())
+    assert len(releases) == 2 and webroot.resolve().name == releases[-1]
 
 
 def git_env() -> dict[str, str]:
