@@ -42,7 +42,10 @@ PROJECT = (
 )
 IDENTITY = ["-c", "user.name=Bench", "-c", "user.email=bench@example.invalid",
             "-c", "commit.gpgsign=false"]
-LIVE = re.compile(r"deploy: live: .* \(([\d.]+) s(?:: build ([\d.]+), copy ([\d.]+))?\)")
+LIVE = re.compile(
+    r"deploy: live: .* \(([\d.]+) s(?:: build ([\d.]+), copy ([\d.]+); (\d+) files copied, "
+    r"(\d+) shared with the previous release)?\)"
+)
 MODE = re.compile(r"deploy: building \S+ into \S+ \((.*)\)")
 
 
@@ -108,7 +111,11 @@ def _hook_stage(stage: Stage, command: list[str], log: Path, cwd: Path) -> tuple
     live, mode = LIVE.search(text), MODE.search(text)
     if live is None or mode is None:
         raise BenchError(f"{stage.name}: the hook published nothing; see {log}")
-    figure = f"{live[1]} s" + (f" (build {live[2]}, copy {live[3]})" if live[2] else "")
+    figure = f"{live[1]} s" + (
+        f" (build {live[2]}, copy {live[3]}: {live[4]} files copied, {live[5]} linked)"
+        if live[2]
+        else ""
+    )
     return stage, figure, mode[1]
 
 

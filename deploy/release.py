@@ -38,6 +38,7 @@ import json
 import os
 import re
 import shutil
+import stat
 import subprocess
 import sys
 import time
@@ -172,7 +173,10 @@ def deploy(config: DeployConfig, commit: str, clean: bool = False) -> Path:
             check_release(config.build_dir, log_path)
             write_text_atomically(built_from, commit + "\n")
             built = time.monotonic()
-            copy_tree(config.build_dir, partial)
+            try:
+                linked, copied = copy_tree(config.build_dir, partial, live_release(config))
+            except OSError as exc:
+                raise DeployError(f"cannot copy the build into {partial}: {exc}") from exc
         except DeployError:
             delete_later([partial, discarded])
             raise
@@ -181,7 +185,8 @@ def deploy(config: DeployConfig, commit: str, clean: bool = False) -> Path:
         done = time.monotonic()
         say(
             f"live: {config.webroot} -> {release.name} ({done - started:.1f} s: "
-            f"build {built - started:.1f}, copy {done - built:.1f})"
+            f"build {built - started:.1f}, copy {done - built:.1f}; "
+            f"{copied} files copied, {linked} shared with the previous release)"
         )
         delete_later([discarded])
         for old in prune(config):
@@ -314,24 +319,58 @@ def build(config: DeployConfig, output: Path, log: TextIO, incremental: bool = F
     run_make(config, make_command(config, "publish", **variables), log)
 
 
-def copy_tree(source: Path, target: Path) -> None:
-    """Copy the build into a release folder: ``cp -a`` (reflinks where the file system has
-    them, ~5 s for a 20,000-story site otherwise), shutil where there is no GNU cp."""
+def copy_tree(source: Path, target: Path, previous: Path | None = None) -> tuple[int, int]:
+    """Copy the build into a new release folder; return (files linked, files copied).
+
+    A file that ``previous`` (the live release) holds unchanged, by the rsync quick check
+    (same type, mode, size and modification time: the build keeps a page's file when its
+    bytes do not change, and copies keep the times), is hard-linked to it instead of copied,
+    as ``rsync --link-dest`` does: releases share what did not change (disk) and a
+    one-story release is made in ~2 s instead of ~6 s at 20,000 stories. This is safe
+    because nothing ever writes into a release folder: builds write into ``build/`` only,
+    and releases are only read and deleted. (Hand-written: rsync is not everywhere, and
+    shutil has no link-dest.)"""
+    linked = copied = 0
+    source_root, target_root = str(source), str(target)
+    for folder, _dirs, files in os.walk(source_root):
+        relative = os.path.relpath(folder, source_root)
+        out = os.path.normpath(os.path.join(target_root, relative))
+        os.makedirs(out, exist_ok=True)
+        for name in files:
+            path, destination = os.path.join(folder, name), os.path.join(out, name)
+            status = os.lstat(path)
+            if stat.S_ISLNK(status.st_mode):
+                os.symlink(os.readlink(path), destination)
+                continue
+            if previous is not None and _same_file(
+                status, os.path.join(str(previous), relative, name)
+            ):
+                try:
+                    os.link(os.path.join(str(previous), relative, name), destination)
+                    linked += 1
+                    continue
+                except OSError:
+                    pass  # another file system, or too many links: copy
+            shutil.copy2(path, destination)
+            copied += 1
+    # Folders last: creating their files changed their times.
+    for folder, _dirs, _files in os.walk(source_root):
+        relative = os.path.relpath(folder, source_root)
+        shutil.copystat(folder, os.path.normpath(os.path.join(target_root, relative)))
+    return linked, copied
+
+
+def _same_file(status: os.stat_result, other: str) -> bool:
     try:
-        done = subprocess.run(
-            ["cp", "-a", "--reflink=auto", str(source), str(target)],
-            capture_output=True,
-            text=True,
-            check=False,
-        )
+        theirs = os.lstat(other)
     except OSError:
-        done = None
-    if done is None or done.returncode:
-        shutil.rmtree(target, ignore_errors=True)
-        try:
-            shutil.copytree(source, target, symlinks=True)
-        except OSError as exc:
-            raise DeployError(f"cannot copy the build into {target}: {exc}") from exc
+        return False
+    return (
+        stat.S_ISREG(theirs.st_mode)
+        and theirs.st_mode == status.st_mode
+        and theirs.st_size == status.st_size
+        and theirs.st_mtime_ns == status.st_mtime_ns
+    )
 
 
 def write_text_atomically(path: Path, text: str) -> None:

@@ -170,6 +170,14 @@ def test_content_push_builds_over_the_last_build_and_equals_a_clean_build(server
     assert tree(first) == first_files  # the release that was live is untouched
     incremental = tree(webroot.resolve())
     assert incremental != first_files
+    # The new release shares the files that did not change with the previous one (hard
+    # links, like rsync --link-dest) and has its own copy of the ones that did.
+    second = webroot.resolve()
+    shared = re.search(r"(\d+) files copied, (\d+) shared with the previous release", pushed.stderr)
+    assert shared and int(shared[1]) > 0 and int(shared[2]) > 0, pushed.stderr
+    kept = next((second / "pagefind" / "shards").glob("2017-*/pagefind-entry.json"))
+    assert kept.samefile(first / kept.relative_to(second))
+    assert not (second / "sitemap.xml").samefile(first / "sitemap.xml")
     # Built over the last build: only the 2019 shard was indexed again.
     after = {p.name: p.stat().st_ino for p in shards.iterdir()}
     assert {n: i for n, i in after.items() if not n.startswith("2019")} == {
@@ -214,7 +222,8 @@ def test_content_push_builds_over_the_last_build_and_equals_a_clean_build(server
     assert deploy_line(pushed.stderr) == "clean build: theme/static/css/site.css changed"
     assert (webroot / "theme" / "css" / "site.css").read_text().endswith("wider margins */\n")
     state = webroot.resolve().parent.parent
-    assert re.search(r"\(\d+\.\d s: build \d+\.\d, copy \d+\.\d\)", pushed.stderr)
+    timing = r"\(\d+\.\d s: build \d+\.\d, copy \d+\.\d; \d+ files copied, \d+ shared with"
+    assert re.search(timing, pushed.stderr)
     # The previous build (moved aside for the clean one) and the releases beyond
     # deploy.keep = 2 are deleted in the background once the new release is live.
     assert "remote: deploy: removed old release" in pushed.stderr
