@@ -317,7 +317,10 @@ def test_browse_and_search_from_disk_in_chromium(edition, browser_page):
     assert page.locator("main a[href*='council-publishes']").count() == 1
     page.select_option("select[data-filter='year']", "2018")
     page.locator("main a[href*='council-publishes']").wait_for(state="detached", timeout=15_000)
+    # The list is emptied before the filtered results are drawn: wait for them.
+    page.locator("main a[href*='harbour-bridge']").first.wait_for(timeout=15_000)
     assert page.locator("main a[href*='harbour-bridge']").count() == 1
+    assert page.locator("main a[href*='council-publishes']").count() == 0
 
     # The same engine through the offline API that the search page uses: the shard manifest
     # and one Pagefind instance per year's shard, all read from disk.
