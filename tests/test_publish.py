@@ -228,7 +228,10 @@ def test_content_push_builds_over_the_last_build_and_equals_a_clean_build(server
     # deploy.keep = 2 are deleted in the background once the new release is live.
     assert "remote: deploy: removed old release" in pushed.stderr
     deadline = time.monotonic() + 60
-    while list(state.rglob("*.deleting-*")) and time.monotonic() < deadline:
+    while time.monotonic() < deadline and [
+        *state.glob("*.deleting-*"),
+        *(state / "releases").glob("*.deleting-*"),
+    ]:
         time.sleep(0.2)
     assert sorted(p.name for p in state.iterdir() if p.name.startswith("build")) == [
         "build",
