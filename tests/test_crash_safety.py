@@ -2,8 +2,10 @@
 content of an uninterrupted run, and a killed run never leaves a half-written content file.
 
 A batch of 1,500 generated text dumps and a few wire photos is imported once without
-interruption (the reference), then into a second folder by runs killed after seeded random
-delays; after each kill every content file present must be complete (a Markdown file that
+interruption (the reference), then into a second folder by runs each killed once it has
+written a seeded random number of new stories (by progress, not by time, so a fast or a
+loaded machine kills mid-batch alike); after each kill every content file present must be
+complete (a Markdown file that
 parses, a picture whose bytes match the hash in its name). The last run goes to the end: its
 content folder must equal the reference byte for byte, with no temporary file left.
 """
@@ -78,15 +80,28 @@ def incomplete_files(content: Path) -> list[str]:
     return bad
 
 
-def killed_run(content: Path, inputs: Path, delay: float) -> int:
-    """Start an import, SIGKILL it (and its worker processes) after ``delay`` seconds; return
-    its exit status (negative: killed; 0: it finished first)."""
+def stories_written(content: Path) -> int:
+    if not content.exists():
+        return 0
+    return sum(
+        name.endswith(".md") and not is_temporary(name)
+        for _folder, _dirs, names in os.walk(content)
+        for name in names
+    )
+
+
+def killed_run(content: Path, inputs: Path, more: int) -> int:
+    """Start an import and SIGKILL it (and its worker processes) once it has written ``more``
+    stories beyond those already there; return its exit status (negative: killed; 0: it
+    finished first)."""
+    target = stories_written(content) + more
     process = subprocess.Popen(command(content, inputs), stdout=subprocess.DEVNULL,
                                stderr=subprocess.DEVNULL, start_new_session=True)
-    try:
-        process.wait(timeout=delay)
-    except subprocess.TimeoutExpired:
-        os.killpg(process.pid, signal.SIGKILL)  # the session it leads: the importer's workers
+    while process.poll() is None:
+        if stories_written(content) >= target:
+            os.killpg(process.pid, signal.SIGKILL)  # the session it leads: its workers
+            break
+        time.sleep(0.02)
     return process.wait()
 
 
@@ -94,22 +109,19 @@ def test_killed_imports_resume_to_the_same_content(tmp_path: Path) -> None:
     inputs = tmp_path / "inputs"
     write_batch(inputs)
     reference = tmp_path / "reference" / "content"
-    started = time.monotonic()
     subprocess.run(command(reference, inputs), check=True, capture_output=True)
-    full_run = time.monotonic() - started
 
     content = tmp_path / "crashed" / "content"
     rng = random.Random(SEED)
     kills, counts, temporaries = 0, [], 0
     for _ in range(KILLS):
-        # Well before a whole run's time: a rerun skips written stories and can be quicker.
-        status = killed_run(content, inputs, rng.uniform(0.1, 0.85) * full_run)
+        # 100–250 stories a run: five runs cannot write all 1,500, so each is killed mid-batch.
+        status = killed_run(content, inputs, rng.randint(100, 250))
         kills += status == -signal.SIGKILL
         assert incomplete_files(content) == []
         counts.append(sum(1 for _ in content.rglob("*.md")) if content.exists() else 0)
         temporaries += sum(is_temporary(p.name) for p in tmp_path.rglob(".*"))
-    # On a loaded machine a run may finish before its kill; it must still leave whole files.
-    assert kills >= KILLS - 2, f"only {kills} of {KILLS} runs were killed before they finished"
+    assert kills == KILLS, f"only {kills} of {KILLS} runs were killed before they finished"
     assert any(0 < n < STORIES for n in counts), f"no kill landed mid-batch: {counts}"
 
     subprocess.run(command(content, inputs), check=True, capture_output=True)
