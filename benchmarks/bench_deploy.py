@@ -62,6 +62,15 @@ def run_git(*args: str | Path, cwd: Path) -> None:
 
 def set_up(root: Path) -> tuple[Path, Path]:
     """The bare repository with the hook, and an editor's clone with the project in it."""
+    bare, work = hooked_repository(root)
+    copy_project(work)
+    return bare, work
+
+
+def hooked_repository(root: Path) -> tuple[Path, Path]:
+    """``root/archive.git`` with the hook installed and configured as deploy/README.md says
+    (web root ``root/www/archive``; the build uses this interpreter's venv, never installs),
+    and an editor's empty clone ``root/work`` (tests/test_publish.py uses it too)."""
     bare, work = root / "archive.git", root / "work"
     run_git("init", "--quiet", "--bare", "--initial-branch=main", bare, cwd=root)
     for name in ("post-receive", "release.py"):
@@ -74,7 +83,6 @@ def set_up(root: Path) -> tuple[Path, Path]:
     }.items():
         run_git("config", key, value, cwd=bare)
     run_git("clone", "--quiet", bare, work, cwd=root)
-    copy_project(work)
     return bare, work
 
 

@@ -330,30 +330,31 @@ def copy_tree(source: Path, target: Path, previous: Path | None = None) -> tuple
     A file that ``previous`` (the live release) holds unchanged, by the rsync quick check
     (same type, mode, size and modification time: the build keeps a page's file when its
     bytes do not change, and copies keep the times), is hard-linked to it instead of copied,
-    as ``rsync --link-dest`` does: releases share what did not change (disk) and a
-    one-story release is made in ~2 s instead of ~6 s at 20,000 stories. This is safe
-    because nothing ever writes into a release folder: builds write into ``build/`` only,
-    and releases are only read and deleted. (Hand-written: rsync is not everywhere, and
-    shutil has no link-dest.)"""
+    as ``rsync --link-dest`` does: releases share what did not change (after one story at
+    20,000 stories, 53,030 of 55,012 files; the release made in 5.6 s against 6.7 s for
+    ``cp -a``). This is safe because nothing ever writes into a release folder: builds write
+    into ``build/`` only, and releases are only read and deleted. (Hand-written: rsync is
+    not everywhere, and shutil has no link-dest.)"""
     if previous is None:
         return 0, _copy_all(source, target)
     linked = copied = 0
-    source_root, target_root = str(source), str(target)
+    source_root, target_root, previous_root = str(source), str(target), str(previous)
+    folders = []
     for folder, _dirs, files in os.walk(source_root):
         relative = os.path.relpath(folder, source_root)
         out = os.path.normpath(os.path.join(target_root, relative))
         os.makedirs(out, exist_ok=True)
+        folders.append((folder, out))
         for name in files:
             path, destination = os.path.join(folder, name), os.path.join(out, name)
             status = os.lstat(path)
             if stat.S_ISLNK(status.st_mode):
                 os.symlink(os.readlink(path), destination)
                 continue
-            if previous is not None and _same_file(
-                status, os.path.join(str(previous), relative, name)
-            ):
+            prior = os.path.join(previous_root, relative, name)
+            if _same_file(status, prior):
                 try:
-                    os.link(os.path.join(str(previous), relative, name), destination)
+                    os.link(prior, destination)
                     linked += 1
                     continue
                 except OSError:
@@ -361,9 +362,8 @@ def copy_tree(source: Path, target: Path, previous: Path | None = None) -> tuple
             shutil.copy2(path, destination)
             copied += 1
     # Folders last: creating their files changed their times.
-    for folder, _dirs, _files in os.walk(source_root):
-        relative = os.path.relpath(folder, source_root)
-        shutil.copystat(folder, os.path.normpath(os.path.join(target_root, relative)))
+    for folder, out in folders:
+        shutil.copystat(folder, out)
     return linked, copied
 
 

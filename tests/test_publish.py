@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import os
 import re
-import shutil
 import subprocess
 import sys
 import time
@@ -13,7 +12,7 @@ from pathlib import Path
 
 import pytest
 
-from benchmarks.bench_deploy import copy_project
+from benchmarks.bench_deploy import copy_project, git_env, hooked_repository
 from tests.conftest import FIXTURES, ROOT, run_import
 
 HARBOUR = "2018/03/14/harbour-bridge-plan-wins-council-vote-after-six-hour-debate/index.html"
@@ -34,11 +33,10 @@ This story's date cannot be read.
 
 
 def git(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
-    env = {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
     return subprocess.run(
         ["git", *GIT_IDENTITY, *map(str, args)],
         cwd=cwd,
-        env=env,
+        env=git_env(),
         capture_output=True,
         text=True,
         check=False,
@@ -49,24 +47,8 @@ def git(*args: str | Path, cwd: Path) -> subprocess.CompletedProcess:
 @pytest.fixture
 def server(tmp_path: Path) -> dict[str, Path]:
     """A bare repository with the hook installed, configured like deploy/README.md says."""
-    bare = tmp_path / "archive.git"
-    assert (
-        git("init", "--quiet", "--bare", "--initial-branch=main", bare, cwd=tmp_path).returncode
-        == 0
-    )
-    for name in ("post-receive", "release.py"):
-        shutil.copy2(ROOT / "deploy" / name, bare / "hooks" / name)
+    bare, work = hooked_repository(tmp_path)
     webroot = tmp_path / "www" / "archive"
-    venv = Path(sys.executable).parent.parent  # the test's own venv: no install per test
-    for key, value in {
-        "deploy.webroot": str(webroot),
-        "deploy.venv": str(venv),
-        "deploy.install": "false",
-        "deploy.siteurl": "https://archive.example.test",
-    }.items():
-        assert git("config", key, value, cwd=bare).returncode == 0
-    work = tmp_path / "work"
-    assert git("clone", "--quiet", bare, work, cwd=tmp_path).returncode == 0
     return {"bare": bare, "webroot": webroot, "work": work, "tmp": tmp_path}
 
 
@@ -239,10 +221,6 @@ def test_content_push_builds_over_the_last_build_and_equals_a_clean_build(server
     ]
     releases = sorted(p.name for p in (state / "releases").iterdir())
     assert len(releases) == 2 and webroot.resolve().name == releases[-1]
-
-
-def git_env() -> dict[str, str]:
-    return {k: v for k, v in os.environ.items() if not k.startswith("GIT_")}
 
 
 def test_push_to_another_branch_publishes_nothing(server):

@@ -148,6 +148,35 @@ def _cut_ignored(data: bytes) -> bytes:
     return b"".join(pieces)
 
 
+_AFTER_BODY = _SPACE | frozenset(b"=/>")
+_LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
+
+
+def has_body(data: bytes) -> bool:
+    """Is there a tag with a ``data-pagefind-body`` attribute, as the regex
+    ``<[a-zA-Z][^<>]*\\sdata-pagefind-body(?=[\\s=/>])`` finds it (the attribute inside a
+    tag, not the words in a story's text)? Found from the attribute's name: a tag holds no
+    ``<``, so the only tag it can be in starts at the last ``<`` before it. (The regex tries
+    every tag of the page: ~50 µs a page; this ~3. The tests compare the two.)"""
+    name = _BODY.encode()
+    found = data.find(name)
+    while found != -1:
+        opening = data.rfind(b"<", 0, found)
+        after = found + len(name)
+        if (
+            opening != -1
+            and found >= opening + 3
+            and data[opening + 1] in _LETTERS
+            and data[found - 1] in _SPACE
+            and data.find(b">", opening, found) == -1
+            and after < len(data)
+            and data[after] in _AFTER_BODY
+        ):
+            return True
+        found = data.find(name, found + 1)
+    return False
+
+
 def view_digest(data: bytes) -> str:
     """The digest of the parts of an HTML page that Pagefind reads (see the module doc and
     the fast way above)."""

@@ -59,7 +59,7 @@ from .deterministic import (
     index_files,
     read_data_file,
 )
-from .fingerprint import raw_digest, view_digest
+from .fingerprint import has_body, raw_digest, view_digest
 
 FORMAT = 3  # bump when the layout, the canonical form or the fingerprint's inputs change
 MANIFEST = "shards.json"
@@ -75,35 +75,6 @@ OTHER = "other"  # indexed pages whose URL does not start with a year
 SHARD_DATA = re.compile(r"^(pagefind-entry\.json|pagefind\..+\.pf_meta|wasm\..+\.pagefind)$")
 SHARD_FOLDERS = ("index", "filter", "fragment")
 _YEAR = re.compile(r"^(\d{4})/")
-# The attribute inside a tag, not the words in a story's text (has_body).
-_BODY_NAME = b"data-pagefind-body"
-_SPACE = frozenset(b" \t\n\r\f\v")  # \s in a bytes pattern
-_AFTER_BODY = _SPACE | frozenset(b"=/>")
-_LETTERS = frozenset(b"abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ")
-
-
-def has_body(data: bytes) -> bool:
-    """Is there a tag with a ``data-pagefind-body`` attribute, as the regex
-    ``<[a-zA-Z][^<>]*\\sdata-pagefind-body(?=[\\s=/>])`` finds it? Found from the attribute's
-    name: a tag holds no ``<``, so the only tag it can be in starts at the last ``<`` before
-    it. (The regex tries every tag of the page: ~50 µs a page; this ~3. The tests compare
-    the two.)"""
-    found = data.find(_BODY_NAME)
-    while found != -1:
-        opening = data.rfind(b"<", 0, found)
-        after = found + len(_BODY_NAME)
-        if (
-            opening != -1
-            and found >= opening + 3
-            and data[opening + 1] in _LETTERS
-            and data[found - 1] in _SPACE
-            and data.find(b">", opening, found) == -1
-            and after < len(data)
-            and data[after] in _AFTER_BODY
-        ):
-            return True
-        found = data.find(_BODY_NAME, found + 1)
-    return False
 
 
 @dataclass(frozen=True)
