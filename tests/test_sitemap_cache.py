@@ -79,3 +79,96 @@ def test_a_damaged_cache_is_read_past(tmp_path, monkeypatch):
     write_sitemaps(site, BASE, 50_000, cache)
     assert len(reads) == 3
     assert "<lastmod>2020-01-02</lastmod>" in (site / "sitemap.xml").read_text()
+
+
+def test_entries_learnt_from_the_written_bytes_are_not_read_back(tmp_path, monkeypatch):
+    """``page_fact`` gives a written page's entry from its bytes; with those entries the
+    sitemap reads no page back, and is the one reading every page gives. A page changed
+    after it was learnt (its stamp moved) is read again."""
+    site, cache = tmp_path / "out", tmp_path / "sitemap-lastmod.json"
+    _site(site)
+    write_sitemaps(site, BASE, 50_000)
+    expected = (site / "sitemap.xml").read_text()
+    learnt = {}
+    for relative in ["pagefind/ignored.html", "404.html", *page_files(site)]:
+        path = site / relative
+        fact = sitemap.page_fact(relative, path.read_bytes(), path.stat())
+        if fact is not None:
+            learnt[relative] = fact
+    assert sorted(learnt) == page_files(site)  # pagefind/ and 404.html are not in a sitemap
+    assert learnt["2021/05/06/b/index.html"][2] == "2021-05-06"
+
+    reads = _count_reads(monkeypatch)
+    write_sitemaps(site, BASE, 50_000, cache, learnt)
+    assert reads == []
+    assert (site / "sitemap.xml").read_text() == expected
+
+    page = _page(site, "2020/01/02/a/index.html", "2023-01-01")
+    os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1_000_000))
+    write_sitemaps(site, BASE, 50_000, None, learnt)
+    assert reads == ["a"]
+    assert "<lastmod>2023-01-01</lastmod>" in (site / "sitemap.xml").read_text()
+
+
+COUNTING_BUILD = """
+import atexit, sys
+sys.path.insert(0, sys.argv[1])
+from site_extras import sitemap
+reads = []
+original = sitemap.last_modified
+def counting(path):
+    reads.append(str(path))
+    return original(path)
+sitemap.last_modified = counting
+report = sys.argv[2]
+atexit.register(lambda: open(report, "w").write(str(len(reads))))
+from pelican import main
+sys.argv = ["pelican", *sys.argv[3:]]
+main()
+"""
+
+
+def test_a_real_build_reads_no_page_back_for_its_sitemap(tmp_path):
+    """Through the real Pelican and render_pool: every page's lastmod comes from the bytes
+    the build wrote (no page is read back, even with no cache yet), and the sitemap is the
+    one made from the finished folder without any cache."""
+    import subprocess
+    import sys
+
+    from tests.conftest import FIXTURES, ROOT, run_import
+
+    run_import(tmp_path / "content", tmp_path / "report.jsonl", FIXTURES / "text")
+    settings = tmp_path / "settings.py"
+    settings.write_text(
+        "import sys\n"
+        f"sys.path.insert(0, {str(ROOT)!r})\n"
+        "from pelicanconf import *  # noqa: F403\n"
+        f"THEME = {str(ROOT / 'theme')!r}\n"
+        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\n"
+        f"CACHE_PATH = {str(tmp_path / 'cache')!r}\n"
+        "PAGEFIND_ENABLED = False\n",
+        encoding="utf-8",
+    )
+    count = tmp_path / "reads.txt"
+    output = tmp_path / "output"
+    args = [str(tmp_path / "content"), "-o", str(output), "-s", str(settings)]
+    command = [sys.executable, "-c", COUNTING_BUILD, str(ROOT / "plugins"), str(count), *args]
+    subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
+    assert count.read_text() == "0"
+    built = (output / "sitemap.xml").read_text()
+    assert built.count("<url>") == len(page_files(output)) > 10
+    assert "<lastmod>" in built
+
+    (output / "sitemap.xml").unlink()
+    write_sitemaps(output, sitemap_base(built), 50_000)  # every page read back, no cache
+    assert (output / "sitemap.xml").read_text() == built
+
+
+def sitemap_base(text: str) -> str:
+    """The site's base URL, from the first <loc> of a sitemap (the home page sorts last, so
+    take any story URL's scheme and host)."""
+    from urllib.parse import urlsplit
+
+    first = text.split("<loc>", 1)[1].split("</loc>", 1)[0]
+    parts = urlsplit(first)
+    return f"{parts.scheme}://{parts.netloc}"

@@ -13,16 +13,18 @@ from __future__ import annotations
 
 import functools
 import logging
+import os
 import shutil
 from pathlib import Path
 
+from blinker import signal
 from pelican import signals
 from pelican.generators import Generator
 
 from .archive_calendar import year_calendars, year_links
 from .jsonld import absolute, base_url, news_article, script_json
 from .period_archives import install as install_linear_archives
-from .sitemap import write_sitemaps
+from .sitemap import page_fact, write_sitemaps
 from .story_fields import all_stories, cache_story_fields
 
 log = logging.getLogger(__name__)
@@ -65,6 +67,7 @@ def absolute_url(path: str, settings: dict) -> str:
 def on_initialized(pelican) -> None:
     settings = pelican.settings
     check_settings(settings)
+    _learnt.clear()
     filters = dict(settings.get("JINJA_FILTERS") or {})
     filters["news_jsonld"] = functools.partial(news_jsonld, settings=settings)
     filters["absolute_url"] = functools.partial(absolute_url, settings=settings)
@@ -120,13 +123,32 @@ def get_generators(_pelican) -> type[Generator]:
     return NotFoundGenerator
 
 
+# render_pool's named signals (plugins/render_pool/writer.py): each written page's sitemap
+# entry is taken from its bytes in the worker that rendered it, instead of reading every
+# page back when the sitemap is written.
+PAGE_FACTS = signal("render_pool.page_facts")
+PAGES_WRITTEN = signal("render_pool.pages_written")
+_learnt: dict[str, dict[str, list]] = {}  # output folder → {relative path: entry}, this build
+
+
+def offer_page_fact(writer) -> tuple | None:
+    return ("sitemap", page_fact) if base_url(writer.settings) else None
+
+
+def store_page_facts(writer, facts: dict) -> None:
+    entries = facts.get("sitemap")
+    if entries:
+        _learnt.setdefault(os.path.realpath(writer.output_path), {}).update(entries)
+
+
 def on_finalized(pelican) -> None:
     output = Path(pelican.output_path)
     base = base_url(pelican.settings)
     cache = None
     if pelican.settings.get("CACHE_PATH"):
         cache = Path(pelican.settings["CACHE_PATH"]) / "sitemap-lastmod.json"
-    count = write_sitemaps(output, base, pelican.settings["SITEMAP_MAX_URLS"], cache)
+    learnt = _learnt.pop(os.path.realpath(output), None)
+    count = write_sitemaps(output, base, pelican.settings["SITEMAP_MAX_URLS"], cache, learnt)
     if not base:
         log.warning("site_extras: no absolute SITEURL or FEED_DOMAIN; sitemap.xml not written")
     log.info("site_extras: sitemap with %d URLs", count)
@@ -142,3 +164,5 @@ def register() -> None:
     signals.article_generator_finalized.connect(on_articles_finalized)
     signals.get_generators.connect(get_generators)
     signals.finalized.connect(on_finalized)
+    PAGE_FACTS.connect(offer_page_fact)
+    PAGES_WRITTEN.connect(store_page_facts)

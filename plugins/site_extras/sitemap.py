@@ -4,7 +4,11 @@ The URL list comes from the finished output folder, so every page any plugin wro
 an article's ``lastmod`` is read back from its ``article:modified_time`` tag. Reading every page
 back cost ~6 s at 20,000 stories on each build, so the tags found are kept in a small cache
 (``sitemap-lastmod.json`` in ``CACHE_PATH``) keyed by each file's size and modification time:
-a rebuild reads only the pages that were written again.
+a rebuild reads only the pages that were written again. With the ``render_pool`` writer even
+those are not read back: the tag is taken from each page's bytes while they are in memory
+(``page_fact``, through render_pool's ``page_facts`` signal) and handed over with the file's
+stamp (``LastModifiedCache.learn``); reading back 34,000 pages after a clean 20k build cost
+~1.4 s.
 """
 
 from __future__ import annotations
@@ -44,10 +48,33 @@ def page_url(relative: str) -> str:
     return relative[: -len("index.html")] if relative.endswith("index.html") else relative
 
 
+HEAD_BYTES = 8192  # the tag is in <head>: only the start of a page is searched
+
+
+def modified_in(data: bytes) -> str:
+    match = MODIFIED.search(data, 0, HEAD_BYTES)
+    return match[1].decode() if match else ""
+
+
 def last_modified(path: Path) -> str:
     with path.open("rb") as handle:
-        match = MODIFIED.search(handle.read(8192))
-    return match[1].decode() if match else ""
+        return modified_in(handle.read(HEAD_BYTES))
+
+
+def in_sitemap(relative: str) -> bool:
+    """Would ``page_files`` list this output-relative path?"""
+    return (
+        relative.endswith(".html")
+        and relative not in SKIPPED_FILES
+        and not relative.startswith(SKIPPED_DIRS)
+    )
+
+
+def page_fact(relative: str, data: bytes, stat: os.stat_result) -> list | None:
+    """A written page's cache entry, from its bytes: ``[size, mtime_ns, lastmod]``."""
+    if not in_sitemap(relative):
+        return None
+    return [stat.st_size, stat.st_mtime_ns, modified_in(data)]
 
 
 class LastModifiedCache:
@@ -66,6 +93,11 @@ class LastModifiedCache:
                     self.old = data["pages"]
             except (OSError, ValueError, KeyError, TypeError, AttributeError):
                 self.old = {}  # missing or damaged: every page is read once
+
+    def learn(self, entries: dict[str, list]) -> None:
+        """Entries for pages written in this build (``page_fact``): still checked against
+        each file's stamp, so a page changed since is read again."""
+        self.old.update(entries)
 
     def lookup(self, relative: str, path: str, stat: os.stat_result) -> str:
         stamp = [stat.st_size, stat.st_mtime_ns]
@@ -127,12 +159,20 @@ def robots_txt(base: str) -> str:
     return "\n".join(lines) + "\n"
 
 
-def write_sitemaps(output: Path, base: str, limit: int, cache_path: Path | None = None) -> int:
+def write_sitemaps(
+    output: Path,
+    base: str,
+    limit: int,
+    cache_path: Path | None = None,
+    learnt: dict[str, list] | None = None,
+) -> int:
     """Write the sitemap(s) and robots.txt into ``output``; return the number of URLs.
-    ``cache_path``: where the pages' ``lastmod`` values are kept between builds."""
+    ``cache_path``: where the pages' ``lastmod`` values are kept between builds; ``learnt``:
+    entries for pages written in this build (``page_fact``), so they are not read back."""
     entries: list[str] = []
     if base:
         cache = LastModifiedCache(cache_path)
+        cache.learn(learnt or {})
         entries = list(url_entries(output, base, cache))
         for name, text in sitemap_files(entries, base, limit).items():
             _atomic_write_text(output / name, text)
