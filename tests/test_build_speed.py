@@ -386,3 +386,70 @@ def test_quick_iso_dates_are_the_dates_pelican_reads():
     finally:
         memo.uninstall()
     assert readers.get_date is pelicans
+
+
+def test_teasers_rendered_once_give_the_same_site(tmp_path):
+    """300 synthetic stories (some with photos) built with each teaser rendered once per
+    process and with every teaser rendered in place (``STORY_TEASER_CACHE = False``)."""
+    content = tmp_path / "content"
+    subprocess.run(
+        [sys.executable, "-m", "benchmarks.synth", "--mode", "markdown", "--n", "300",
+         "--out", str(content)],
+        check=True, capture_output=True, cwd=ROOT,
+    )
+    cached = write_conf(tmp_path / "cached.py", content)
+    direct = write_conf(tmp_path / "direct.py", content, STORY_TEASER_CACHE=False)
+    build_site(content, tmp_path / "cached", cached)
+    build_site(content, tmp_path / "direct", direct)
+    mine, theirs = tree(tmp_path / "cached"), tree(tmp_path / "direct")
+    assert sorted(mine) == sorted(theirs)
+    assert [name for name in theirs if mine[name] != theirs[name]] == []
+    home = mine["index.html"].decode()
+    assert 'class="teaser"' in home
+    assert any(b'class="thumb"' in data for name, data in mine.items() if "/page/" in name)
+
+
+def test_a_teaser_is_rendered_once_and_equals_a_direct_call():
+    """The filter calls the macro once per story, whatever the pages' site URLs (one that
+    needs escaping included), and gives what calling the macro with each URL gives."""
+    from jinja2 import DictLoader, Environment
+
+    from plugins.site_extras import teasers
+
+    env = Environment(
+        autoescape=True,
+        loader=DictLoader({
+            "t.html": '{% macro teaser(story, siteurl) %}<a href="{{ siteurl }}/{{ story.url }}">'
+                      "{{ story.title }}</a>{% endmacro %}",
+            "page.html": '{% import "t.html" as t %}{% for s in stories %}'
+                         "{{ s|story_teaser(t.teaser, SITEURL) }}{% endfor %}",
+        }),
+    )
+    env.filters["story_teaser"] = teasers.story_teaser
+    calls = []
+    module = env.get_template("t.html").module
+
+    class Story:
+        def __init__(self, n):
+            self.n = n
+
+        @property
+        def url(self):
+            calls.append(self.n)
+            return f"2020/01/0{self.n}/s{self.n}/"
+
+        title = 'Fish & "chips" <b>'
+
+    stories = [Story(1), Story(2), Story(3)]
+    stories[2].title = f"A title quoting {teasers.STAND_IN} itself"  # rendered in place
+    teasers.reset()
+    page = env.get_template("page.html")
+    for siteurl in ("..", "../..", 'https://x.test/a&b"c', ""):
+        out = page.render(stories=stories, SITEURL=siteurl)
+        direct = "".join(str(module.teaser(s, siteurl)) for s in stories)
+        assert out == direct
+        assert siteurl != 'https://x.test/a&b"c' or "x.test/a&amp;b&#34;c/2020" in out
+    # Per story: 4 direct calls; the cached ones twice (with the stand-in, without a URL);
+    # the one whose title holds the stand-in those two and then once per page.
+    assert sorted(calls) == [1] * 6 + [2] * 6 + [3] * 10
+    teasers.reset()

@@ -26,6 +26,8 @@ from .jsonld import absolute, base_url, news_article, script_json
 from .period_archives import install as install_linear_archives
 from .sitemap import page_fact, write_sitemaps
 from .story_fields import all_stories, cache_story_fields
+from .teasers import reset as reset_teasers
+from .teasers import story_teaser
 
 log = logging.getLogger(__name__)
 
@@ -35,6 +37,8 @@ DEFAULTS: dict[str, object] = {
     "NOT_FOUND_SAVE_AS": "404.html",
     # Year/month/day archives grouped in one pass (period_archives.py); False = Pelican's own.
     "SITE_EXTRAS_LINEAR_ARCHIVES": True,
+    # Each story's teaser rendered once and reused by every story list (teasers.py).
+    "STORY_TEASER_CACHE": True,
 }
 
 
@@ -68,9 +72,13 @@ def on_initialized(pelican) -> None:
     settings = pelican.settings
     check_settings(settings)
     _learnt.clear()
+    reset_teasers()
     filters = dict(settings.get("JINJA_FILTERS") or {})
     filters["news_jsonld"] = functools.partial(news_jsonld, settings=settings)
     filters["absolute_url"] = functools.partial(absolute_url, settings=settings)
+    filters["story_teaser"] = functools.partial(
+        story_teaser, cache=settings["STORY_TEASER_CACHE"]
+    )
     settings["JINJA_FILTERS"] = filters
 
 
