@@ -453,3 +453,42 @@ def test_a_teaser_is_rendered_once_and_equals_a_direct_call():
     # the one whose title holds the stand-in those two and then once per page.
     assert sorted(calls) == [1] * 6 + [2] * 6 + [3] * 10
     teasers.reset()
+
+
+def test_the_build_makes_no_full_garbage_collections_and_restores_the_collector():
+    """From ``initialized`` to ``finalized`` the collector keeps its young generations and
+    makes no full collection; afterwards (or with ``BUILD_FULL_GC = True``) it is as it was."""
+    import gc
+    from types import SimpleNamespace
+
+    from plugins.fast_reading import gc_policy
+
+    before = gc.get_threshold()
+    build = SimpleNamespace(settings={})
+    try:
+        gc_policy.on_initialized(build)
+        first, second, third = gc.get_threshold()
+        assert (first, second) == before[:2] and third >= 1 << 30
+        collected: list[int] = []
+
+        def note(phase, info):
+            if phase == "stop":
+                collected.append(info["generation"])
+
+        kept = []
+        gc.callbacks.append(note)
+        try:
+            for _ in range(300_000):  # survivors: full collections would be due
+                kept.append([])
+        finally:
+            gc.callbacks.remove(note)
+        assert 0 in collected and 2 not in collected  # young ones ran, no full one
+        gc_policy.on_initialized(build)  # a second build in the same process: still raised
+        assert gc.get_threshold()[2] >= 1 << 30
+        gc_policy.on_finalized(build)
+        assert gc.get_threshold() == before
+        gc_policy.on_initialized(SimpleNamespace(settings={"BUILD_FULL_GC": True}))
+        assert gc.get_threshold() == before
+    finally:
+        gc_policy.on_finalized(build)
+        gc.set_threshold(*before)

@@ -20,6 +20,8 @@ back (tests/test_build_speed.py checks identical output for the extensions we us
 
 A story in the plain form the importer writes is converted by :mod:`.plain_markdown` to the
 HTML Python-Markdown would give, ~5× faster (``FAST_READING_PLAIN = False`` turns that off).
+During the build the garbage collector makes no full collections (:mod:`.gc_policy`,
+``BUILD_FULL_GC``).
 """
 
 from __future__ import annotations
@@ -29,7 +31,7 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from . import memo, plain_markdown
+from . import gc_policy, memo, plain_markdown
 from .parallel_reading import preread_articles
 
 # markdown.extensions.meta registers its preprocessor as ("meta", 27) (documented in
@@ -82,6 +84,8 @@ def use_reused_reader(readers) -> None:
 
 
 def register() -> None:
+    signals.initialized.connect(gc_policy.on_initialized)
+    signals.finalized.connect(gc_policy.on_finalized)
     signals.initialized.connect(memo.on_initialized)
     signals.readers_init.connect(use_reused_reader)
     signals.article_generator_init.connect(preread_articles)
