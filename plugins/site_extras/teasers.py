@@ -10,15 +10,15 @@ gives each page the memoised text with that page's ``SITEURL`` put in place of t
 That is exact, not approximate, because of how the macro is written and imported (its
 comment says so too): it is imported without context, so what it prints depends only on its
 arguments (the story and the site URL) and the environment's filters; and it prints the site
-URL only as ``{{ siteurl }}``, which autoescaping turns into ``escape(siteurl)``, so
-replacing the escaped stand-in by ``escape(SITEURL)`` gives the bytes a direct call gives.
-The stand-in is fixed (render_pool's render keys digest the values the project's code
-reads, so a token drawn per process would make every list page look changed to the next
-build). A story whose own text contains it is caught: each teaser is rendered twice, with
-the stand-in and with an empty site URL, and the first with the stand-in removed must equal
-the second; if not, that story's teaser is rendered in place on every page. Stories do not
-change while pages are rendered (render_pool's render keys rely on the same), so a teaser
-rendered for one page holds for every page of the build.
+URL only as ``{{ siteurl }}``, which gives ``escape(siteurl)``. The stand-in is passed as
+``Markup``, so it is printed as it is: it starts with ``<`` and a NUL character, which no
+escaped text and no literal markup of the macro can produce, so every occurrence of it in
+the rendered text is a place where ``escape(SITEURL)`` goes. (It is fixed, not drawn per
+process: render_pool's render keys digest the values the project's code reads.) Each
+Pelican generator has its own Jinja environment, so a story listed by two generators (its
+year page, its topic page) is rendered once for each. Stories do not change while pages
+are rendered (render_pool's render keys rely on the same), so a teaser rendered for one page
+holds for every page of the build.
 
 ``STORY_TEASER_CACHE = False`` renders every teaser in place (tests compare both builds).
 """
@@ -27,8 +27,8 @@ from __future__ import annotations
 
 from markupsafe import Markup, escape
 
-STAND_IN = "siteurl-5f0c2d7e1a9b4c36"  # letters, digits and "-": escaped as is
-_memo: dict[tuple[int, int], tuple[object, object, str | None]] = {}
+STAND_IN = Markup("<\x00site-url\x00>")  # printed as is; escaped text never holds "<"
+_memo: dict[tuple[int, int], tuple[object, object, str]] = {}
 
 
 def reset() -> None:
@@ -45,11 +45,6 @@ def story_teaser(story, macro, siteurl, cache: bool = True) -> Markup:
     key = (id(story), id(macro))
     hit = _memo.get(key)
     if hit is None or hit[0] is not story or hit[1] is not macro:
-        text = str(macro(story, STAND_IN))
-        if text.replace(STAND_IN, "") != str(macro(story, "")):
-            text = None  # the story's own text holds the stand-in: render it in place
         # The story and the macro are kept alive with the text, so their ids stay theirs.
-        hit = _memo[key] = (story, macro, text)
-    if hit[2] is None:
-        return macro(story, siteurl)
+        hit = _memo[key] = (story, macro, str(macro(story, STAND_IN)))
     return Markup(hit[2].replace(STAND_IN, str(escape(siteurl))))
