@@ -7,9 +7,11 @@ and the two trees must be byte-identical, with no file more or less."""
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 import shutil
+import sys
 from pathlib import Path
 
 import pytest
@@ -232,3 +234,43 @@ def test_default_settings_in_place_rebuild_equals_clean_build(tmp_path):
     after = json.loads((output / "pagefind" / "shards.json").read_text(encoding="utf-8"))
     kept = {s["path"] for s in shards["shards"]} & {s["path"] for s in after["shards"]}
     assert kept, "unchanged years' shards are kept, not indexed again"
+
+
+@dataclasses.dataclass
+class _Link:
+    """A stand-in for taxonomies' TermLink: one object shared by the stories of a term."""
+
+    name: str
+    count: int
+
+
+def test_render_keys_walk_lists_of_shared_links_once_per_readable_set(monkeypatch):
+    """Two stories' lists of the same links are walked once per readable set (the second
+    is known by its items), and a list's fingerprint still follows what a page can read."""
+    sys.path.insert(0, str(ROOT / "plugins"))
+    from render_pool.fingerprint import Fingerprinter
+
+    def fingerprinter():
+        return Fingerprinter({}, {}, [str(Path(__file__).resolve())])
+
+    link = _Link("Weather", 3)
+    first, second = [link], [link]
+    fp = fingerprinter()
+    walked = []
+    walk = fp._walk
+    monkeypatch.setattr(fp, "_walk", lambda obj, t, mode: walked.append(t) or walk(obj, t, mode))
+    names_only, with_count = frozenset({"name"}), frozenset({"name", "count"})
+    fp.set_readable(names_only)
+    part = fp.value(first, fp.IDENTITY)
+    assert fp.value(second, fp.IDENTITY) == part
+    assert walked == [list, _Link], "the second list is known by its items"
+    fp.set_readable(with_count)
+    counted = fp.value(second, fp.IDENTITY)
+    assert counted != part, "a page that reads the count has it in its key"
+
+    link.count = 4  # a story added to the term: a new build, a new Fingerprinter
+    fp = fingerprinter()
+    fp.set_readable(names_only)
+    assert fp.value(second, fp.IDENTITY) == part, "a page that does not read the count"
+    fp.set_readable(with_count)
+    assert fp.value(first, fp.IDENTITY) != counted

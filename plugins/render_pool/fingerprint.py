@@ -97,6 +97,43 @@ def digest(*parts: str | bytes) -> bytes:
     ).digest()
 
 
+_SHORT = 8  # lists up to this long are also memoised by their items (see _short_list)
+_UNREAD = b"s<unread>"  # value("<unread>"): a tuple position nothing reads
+
+# value()'s dispatch per type (see Fingerprinter._kind)
+_K_STR, _K_BYTES, _K_SCALAR, _K_CONTENT, _K_WALK = (
+    "str",
+    "bytes",
+    "scalar",
+    "content",
+    "walk",
+)
+
+
+def _record(field: str, part: bytes) -> bytes:
+    """A field and its part, length-prefixed: records joined are unambiguous."""
+    prefix = _FIELD_PREFIX.get(field)
+    if prefix is None:
+        name = field.encode("utf-8", "surrogatepass")
+        prefix = _FIELD_PREFIX[field] = len(name).to_bytes(4, "little") + name
+    return prefix + len(part).to_bytes(4, "little") + part
+
+
+_FIELD_PREFIX: dict[str, bytes] = {}  # field name → its length-prefixed encoding
+
+
+def _header(name: str) -> bytes:
+    """The first record of an object's fields: its kind (see ``_joined_digest``)."""
+    encoded = name.encode("utf-8", "surrogatepass")
+    return b"\0o" + len(encoded).to_bytes(4, "little") + encoded
+
+
+def _joined_digest(records: list[bytes]) -> bytes:
+    # A header and length-prefixed records: unambiguous, and never the input of digest()
+    # (which starts with the "(" of a tuple's repr, the header with a NUL).
+    return hashlib.blake2b(b"".join(records), digest_size=_DIGEST).digest()
+
+
 class Volatile(Exception):
     """A value that has no deterministic fingerprint; the page must always be rendered."""
 
@@ -138,17 +175,30 @@ class Fingerprinter:
         self._rid = 0
         # Results that depend on ``readable`` (an own object's pruned fields, or anything
         # holding one) are memoised per readable set; everything else once per build.
-        self.rmemo: dict[tuple[int, int, int], tuple[object, bytes]] = {}
-        # (id, mode) → (object, {field: part}): the fingerprints of an object's fields that
-        # do not depend on ``readable``, so a story is walked once however many template
-        # groups list it; only fields holding project objects are walked again.
+        # (one dict per readable set: smaller dicts, and no key tuple built per lookup)
+        self.rmemo: dict[int, dict[tuple, tuple[object, bytes]]] = {}
+        self._rmemo = self.rmemo.setdefault(0, {})  # the current readable set's
+        # (id, mode) → (object, {field: record}): the fingerprints of an object's fields
+        # that do not depend on ``readable``, so an object is walked once however many
+        # template groups reach it; only fields holding project objects are walked again
+        # (a content's own fields: ``_own_records``).
         self._plain: dict[tuple[int, int], tuple[object, dict[str, bytes]]] = {}
-        # id(content) → (content, own fields, fields linking to contents), sorted by name
-        self._content_split: dict[int, tuple[object, list, list]] = {}
-        self._keep: dict[tuple[type, int], dict[str, bool]] = {}  # see _readable_fields
+        # id(content) → (content, own fields, fields linking to contents (both sorted by
+        # name), their names (interned), the header of its own fields' digest)
+        self._content_split: dict[int, tuple] = {}
+        # (type, id(readable), field names) → kept positions (see _kept_positions)
+        self._keep: dict[tuple, tuple[int, ...] | None] = {}
+        # interned field-name tuples of contents (kept alive: their ids key ``_keep``)
+        self._names: dict[tuple[str, ...], tuple[str, ...]] = {}
         self._dep = False  # the walk in progress read ``readable``
         self._cyclic = False  # the walk in progress met a cycle (its result is not memoised)
         self._own_type: dict[type, bool] = {}
+        self._kinds: dict[type, object] = {}  # see _kind
+        self.pages: dict[tuple, tuple] = {}  # the writer's, per page group (_context_part)
+        self._ids: dict[int, tuple[object, bytes]] = {}  # id(content) → (it, _identity)
+        # (id(content), mode) → (content, records of its own fields by position, None where
+        # not computed yet or depending on ``readable``): see _own_fields
+        self._own_records: dict[tuple[int, int], tuple[object, list]] = {}
         self._class_reads: dict[type, frozenset[str] | None] = {}
 
     # Modes say how a Content reached at this point is described.
@@ -173,36 +223,95 @@ class Fingerprinter:
         marker = self.markers.get(id(obj))
         if marker is not None:
             return b"m" + marker.encode()
-        if isinstance(obj, str):  # Markup and other str subclasses: the type matters
-            return b"S" + digest(t.__module__ + "." + t.__qualname__, str(obj))
-        if isinstance(obj, bytes | bytearray):
-            return b"b" + bytes(obj)
-        if isinstance(obj, _SCALARS):
+        kind = self._kinds.get(t)
+        if kind is None:
+            kind = self._kinds[t] = self._kind(t)
+        if kind is not _K_WALK:
+            if kind is _K_CONTENT:
+                return b"C" + self._content(obj, mode)
+            if kind is _K_STR:  # Markup and other str subclasses: the type matters
+                return b"S" + digest(t.__module__ + "." + t.__qualname__, str(obj))
+            if kind is _K_BYTES:
+                return b"b" + bytes(obj)
             return b"d" + (t.__qualname__ + ":" + repr(obj)).encode()
-        if isinstance(obj, self.Content):
-            return b"C" + self._content(obj, mode)
+        # Memo hits (most calls) without building the closures below.
+        key = (id(obj), mode)
+        hit = self._recall(key)
+        if hit is not None:
+            return hit
+        if t is list and len(obj) <= _SHORT:
+            return self._short_list(obj, key, mode)
         # A cycle: the walk that meets it is not memoised (nor anything around it), since
         # its result depends on where the walk entered the cycle.
         return self._memoised(
-            (id(obj), mode),
+            key,
             obj,
             lambda: b"H" + self._walk(obj, t, mode),
             cycle=lambda: b"H" + digest("cycle", t.__qualname__),
         )
+
+    def _short_list(self, obj: list, key: tuple, mode: int) -> bytes:
+        """A short list, also remembered by the identities of its items: a story's term
+        links are lists of the same few ``TermLink`` objects, whose fingerprint depends on
+        ``readable``; each story's list would otherwise be walked again per template group.
+        A list's fingerprint is its items' (each memoised by identity or immutable), and
+        the entry keeps the items alive, so an id cannot be reused while it lives."""
+        items = tuple(obj)
+        ikey = ("l", mode, *map(id, items))  # never a key of the form (id, mode)
+        hit = self._recall(ikey)
+        if hit is not None:
+            return hit
+        rmemo = self._rmemo
+        outer = (self._dep, self._cyclic)
+        self._dep = self._cyclic = False
+        try:
+            result = self._memoised(
+                key,
+                obj,
+                lambda: b"H" + self._walk(obj, list, mode),
+                cycle=lambda: b"H" + digest("cycle", "list"),
+            )
+        finally:
+            dep, cyclic = self._dep, self._cyclic
+            self._dep, self._cyclic = outer[0] or dep, outer[1] or cyclic
+        if not cyclic:
+            (rmemo if dep else self.memo)[ikey] = (items, result)
+        return result
+
+    def _kind(self, t: type) -> object:
+        """How ``value`` describes instances of ``t`` (other than str, primitives and
+        markers), in the order it tests them; fixed per type, so tested once per build."""
+        if issubclass(t, str):
+            return _K_STR
+        if issubclass(t, bytes | bytearray):
+            return _K_BYTES
+        if issubclass(t, _SCALARS):
+            return _K_SCALAR
+        if issubclass(t, self.Content):
+            return _K_CONTENT
+        return _K_WALK
+
+    def _recall(self, key: tuple) -> bytes | None:
+        """What is memoised under ``key``: once per build, or per readable set (then the
+        walk in progress depends on ``readable`` too); None when nothing is."""
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit[1]
+        hit = self._rmemo.get(key)
+        if hit is not None:
+            self._dep = True
+            return hit[1]
+        return None
 
     def _memoised(self, key: tuple, obj: object, compute, cycle=None) -> bytes:
         """``compute()`` for ``obj``, remembered under ``key``: once per build (``memo``), or
         per template group (``rmemo``) when it depended on which fields are pruned; never when
         the walk met a cycle. With ``cycle``, re-entering ``key`` while it is being computed
         returns ``cycle()`` instead of recursing."""
-        hit = self.memo.get(key)
+        hit = self._recall(key)
         if hit is not None:
-            return hit[1]
-        rkey = (*key, self._rid)
-        hit = self.rmemo.get(rkey)
-        if hit is not None:
-            self._dep = True
-            return hit[1]
+            return hit
+        rmemo = self._rmemo
         guarded = cycle is not None
         if guarded:
             if key in self.in_progress:
@@ -220,7 +329,7 @@ class Fingerprinter:
             self._dep, self._cyclic = outer[0] or dep, outer[1] or cyclic
         if not cyclic:
             if dep:
-                self.rmemo[rkey] = (obj, result)
+                rmemo[key] = (obj, result)
             else:
                 self.memo[key] = (obj, result)
         return result
@@ -271,6 +380,7 @@ class Fingerprinter:
     def set_readable(self, readable: frozenset[str] | None) -> None:
         self.readable = readable
         self._rid = 0 if readable is None else id(readable)
+        self._rmemo = self.rmemo.setdefault(self._rid, {})
 
     def _readable_fields(self, t: type, fields: list) -> list:
         if issubclass(t, self.Content):
@@ -285,20 +395,30 @@ class Fingerprinter:
         readable = self.readable
         if readable is None:
             return fields
-        keep = self._keep.get((t, self._rid))
-        if keep is None:
-            keep = self._keep[(t, self._rid)] = {}
-        out = []
-        for k, v in fields:
-            kept = keep.get(k)
-            if kept is None:
-                prefixes = tuple(r[1:] for r in reads if r.startswith(PREFIX))
-                kept = keep[k] = (
-                    k in readable or k in reads or bool(prefixes and k.startswith(prefixes))
-                )
-            if kept:
-                out.append((k, v))
-        return out
+        names = tuple([k for k, _ in fields])
+        kept = self._kept_positions(t, reads, names, names)
+        if kept is None:
+            return fields
+        return [fields[i] for i in kept]
+
+    def _kept_positions(
+        self, t: type, reads: frozenset[str], names: tuple[str, ...], key: object
+    ) -> tuple[int, ...] | None:
+        """The positions of ``names`` (fields of a ``t``) kept under the current
+        ``readable``; None: all of them. Decided once per (type, readable set, field names);
+        ``key`` stands for ``names`` in the cache (the tuple, or an interned tuple's id)."""
+        ckey = (t, self._rid, key)
+        kept = self._keep.get(ckey, False)
+        if kept is False:
+            readable = self.readable
+            prefixes = tuple(r[1:] for r in reads if r.startswith(PREFIX))
+            positions = tuple(
+                i
+                for i, k in enumerate(names)
+                if k in readable or k in reads or bool(prefixes and k.startswith(prefixes))
+            )
+            kept = self._keep[ckey] = None if len(positions) == len(names) else positions
+        return kept
 
     def _reads_of_content(self, t: type) -> frozenset[str] | None:
         """Attributes a content's class can read while a page is rendered (its properties
@@ -405,19 +525,36 @@ class Fingerprinter:
     ) -> bytes:
         """``owner`` (the object and its mode) caches the parts that do not depend on
         ``readable``, once per build."""
-        parts: list[str | bytes] = ["o", name]
+        records: list[bytes] = [_header(name)]
         cached: dict[str, bytes] | None = None
         if owner is not None:
             entry = self._plain.get((id(owner[0]), owner[1]))
             cached = entry[1] if entry is not None else None
         store: dict[str, bytes] = {}
         for field, value in fields:
-            parts.append(field)
             if cached is not None:
-                part = cached.get(field)
-                if part is not None:
-                    parts.append(part)
+                record = cached.get(field)
+                if record is not None:
+                    records.append(record)
                     continue
+            record, plain = self._field_record(field, value, mode)
+            if plain:
+                store[field] = record
+            records.append(record)
+        if owner is not None and store:
+            if cached is None:
+                self._plain[(id(owner[0]), owner[1])] = (owner[0], store)  # keeps it alive
+            else:
+                cached.update(store)
+        return _joined_digest(records)
+
+    def _field_record(self, field: str, value: object, mode: int) -> tuple[bytes, bool]:
+        """A field's record (see ``_record``), and whether it may be kept for the build
+        (it did not depend on ``readable`` and met no cycle)."""
+        if type(value) is str:  # as value() has it, without the bookkeeping
+            part = b"s" + value.encode("utf-8", "surrogatepass")
+            plain = True
+        else:
             outer = (self._dep, self._cyclic)
             self._dep = self._cyclic = False
             try:
@@ -429,17 +566,68 @@ class Fingerprinter:
             finally:
                 dep, cyclic = self._dep, self._cyclic
                 self._dep, self._cyclic = outer[0] or dep, outer[1] or cyclic
-            if len(part) > 48:  # hashed once here rather than in every digest it enters
-                part = b"#" + digest("part", part)
-            if not dep and not cyclic:
-                store[field] = part
-            parts.append(part)
-        if owner is not None and store:
-            if cached is None:
-                self._plain[(id(owner[0]), owner[1])] = (owner[0], store)  # keeps it alive
-            else:
-                cached.update(store)
-        return digest(*parts)
+            plain = not dep and not cyclic
+        if len(part) > 48:  # hashed once here rather than in every digest it enters
+            part = b"#" + hashlib.blake2b(part, digest_size=_DIGEST, person=b"part").digest()
+        return _record(field, part), plain
+
+    def _own_fields(self, content, split: tuple, kept: tuple[int, ...] | None, mode: int) -> bytes:
+        """``_fields`` for a content's own fields (the positions ``kept`` of the sorted
+        list in ``split``; None: all), with the records that do not depend on ``readable``
+        kept per position, so a story listed under several template groups is walked once
+        and only put together again (the same digest as ``_fields`` would give)."""
+        own_all = split[1]
+        key = (id(content), mode)
+        entry = self._own_records.get(key)
+        if entry is None:
+            entry = self._own_records[key] = (content, [None] * len(own_all))
+        cache = entry[1]
+        records: list[bytes] = [split[5]]
+        for i in range(len(own_all)) if kept is None else kept:
+            record = cache[i]
+            if record is None:
+                field, value = own_all[i]
+                record, plain = self._field_record(field, value, self.IDENTITY)
+                if plain:
+                    cache[i] = record
+            records.append(record)
+        return _joined_digest(records)
+
+    def _identity(self, content) -> bytes:
+        """A content by identity (its source and date, which do not change in a build)."""
+        hit = self._ids.get(id(content))
+        if hit is None:
+            date = getattr(content, "date", None)
+            hit = self._ids[id(content)] = (
+                content,
+                digest(
+                    "c-id",
+                    type(content).__qualname__,
+                    str(getattr(content, "source_path", "")),
+                    repr(date),
+                ),
+            )
+        return hit[1]
+
+    def _interned(self, fields: list) -> tuple[str, ...]:
+        names = tuple([k for k, _ in fields])
+        return self._names.setdefault(names, names)
+
+    def _content_fields(self, t: type, fields: list, names: tuple[str, ...]) -> list:
+        """``_readable_fields`` for a content's fields, whose ``names`` are interned."""
+        kept = self._content_kept(t, names)
+        return fields if kept is None else [fields[i] for i in kept]
+
+    def _content_kept(self, t: type, names: tuple[str, ...]) -> tuple[int, ...] | None:
+        """The positions of a content's fields (``names``, interned) that count under the
+        current ``readable``; None: all."""
+        reads = self._reads_of_content(t)
+        if reads is None:
+            return None
+        self._dep = True  # which fields count depends on ``readable``
+        if self.readable is None:
+            return None
+        return self._kept_positions(t, reads, names, id(names))
 
     def _projected(self, items: list | tuple, unread: frozenset[int], mode: int) -> bytes:
         """A list of tuples without the positions nothing reads (a related story's score)."""
@@ -451,55 +639,77 @@ class Fingerprinter:
         )
 
     def _projected_walk(self, items: list | tuple, unread: frozenset[int], mode: int) -> bytes:
+        # An item is described as value() describes a plain tuple with "<unread>" in the
+        # unread positions (b"H" + digest("l", "tuple", …)), without building that tuple:
+        # a fresh tuple per item would only fill the memo with entries nothing hits again.
+        inner = self.SHALLOW if mode == self.FULL else mode
+        value = self.value
         out: list[bytes] = []
         for item in items:
             if isinstance(item, tuple):
-                kept = tuple("<unread>" if i in unread else v for i, v in enumerate(item))
-                out.append(self.value(kept, mode))
+                out.append(
+                    b"H"
+                    + digest(
+                        "l",
+                        "tuple",
+                        *(_UNREAD if i in unread else value(v, inner) for i, v in enumerate(item)),
+                    )
+                )
             else:
-                out.append(self.value(item, mode))
+                out.append(value(item, mode))
         return b"H" + digest("projected", *out)
 
     def _content(self, content, mode: int) -> bytes:
         if mode == self.IDENTITY:
-            date = getattr(content, "date", None)
-            return digest(
-                "c-id",
-                type(content).__qualname__,
-                str(getattr(content, "source_path", "")),
-                repr(date),
-            )
+            return self._identity(content)
+        key = (id(content), mode)
+        # A content's fields are pruned per readable set (unless its class reads anything):
+        # its entry is in ``rmemo`` rather than ``memo``; a key is only ever in one of them.
+        hit = self._rmemo.get(key)
+        if hit is not None:
+            self._dep = True
+            return hit[1]
+        hit = self.memo.get(key)
+        if hit is not None:
+            return hit[1]
 
         def compute() -> bytes:
             split = self._content_split.get(id(content))
             if split is None:
                 own_all, links_all = [], []
-                for k, v in sorted(vars(content).items()):
-                    (links_all if self._links_contents(v) else own_all).append((k, v))
-                split = self._content_split[id(content)] = (content, own_all, links_all)
-            _, own_all, links_all = split
+                attrs = vars(content)
+                for k in sorted(attrs):
+                    v = attrs[k]
+                    if type(v) is str or v is None:  # most fields: no link to a content
+                        own_all.append((k, v))
+                    else:
+                        (links_all if self._links_contents(v) else own_all).append((k, v))
+                split = self._content_split[id(content)] = (
+                    content,
+                    own_all,
+                    links_all,
+                    self._interned(own_all),
+                    self._interned(links_all),
+                    _header("content:" + type(content).__qualname__),
+                )
+            _, own_all, links_all, own_names, links_names, _ = split
+            t = type(content)
             if mode == self.FULL:
                 # The page's own content: its own fields (as when it is listed), plus its
                 # links (neighbours, related stories) with the own fields of what they name.
                 own = self._content(content, self.SHALLOW)
-                links = self._readable_fields(type(content), links_all)
+                links = self._content_fields(t, links_all, links_names)
                 result = digest(own, self._fields("links", links, self.SHALLOW, (content, -1)))
             else:
                 # A content reached through another (a neighbour, a related story) or
                 # listed on a page: its own fields, without its links to further contents
                 # (the one-hop contract, see the module's docstring); contents inside its
                 # other fields (a photo's stories) by identity.
-                own_fields = self._readable_fields(type(content), own_all)
-                result = self._fields(
-                    "content:" + type(content).__qualname__,
-                    own_fields,
-                    self.IDENTITY,
-                    (content, mode),
-                )
+                result = self._own_fields(content, split, self._content_kept(t, own_names), mode)
             return result
 
         return self._memoised(
-            (id(content), mode),
+            key,
             content,
             compute,
             cycle=lambda: digest("cycle", type(content).__qualname__),
