@@ -62,6 +62,28 @@ def build_site(
     )
 
 
+def write_conf(path: Path, content: Path, **overrides: object) -> Path:
+    """A settings file: the project's, over ``content``, without the search index, with
+    its own caches beside ``path``; ``overrides`` appended."""
+    lines = [
+        "import sys",
+        f"sys.path.insert(0, {str(ROOT)!r})",
+        "from pelicanconf import *  # noqa",
+        f"PATH = {str(content)!r}",
+        f"THEME = {str(ROOT / 'theme')!r}",
+        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]",
+        "PAGEFIND_ENABLED = False",
+        # Each build its own caches, so neither can reuse what the other rendered.
+        f"CACHE_PATH = {str(path.parent / ('cache-' + path.stem))!r}",
+        f"PHOTOS_CACHE = {str(path.parent / ('cache-' + path.stem) / 'images')!r}",
+        # Small pages, so the period archives paginate on a small archive.
+        'PAGINATED_TEMPLATES = {**PAGINATED_TEMPLATES, "period_archives": 4}',
+    ]
+    lines += [f"{key} = {value!r}" for key, value in overrides.items()]
+    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
 @pytest.fixture(scope="session")
 def sample_site(tmp_path_factory) -> Path:
     """The project's own fixtures imported and built once per test session."""

@@ -18,7 +18,7 @@ from pelican.utils import SafeDatetime
 from plugins.fast_reading.fast_reading import ReusedMarkdownReader
 from plugins.site_extras.period_archives import build_period_archives
 from plugins.site_extras.story_fields import cache_story_fields
-from tests.conftest import GOLDEN, ROOT, build_site
+from tests.conftest import GOLDEN, ROOT, build_site, write_conf
 
 SETTINGS = {
     "YEAR_ARCHIVE_SAVE_AS": "{date:%Y}/index.html",
@@ -90,26 +90,6 @@ def test_switched_off_granularities_and_an_empty_archive_match_pelican():
     same_archives(build_period_archives(dates, listed, settings), theirs)
     assert list(theirs) == ["month"]
     assert build_period_archives([], [], SETTINGS) == {}
-
-
-def write_conf(path: Path, content: Path, **overrides: object) -> Path:
-    lines = [
-        "import sys",
-        f"sys.path.insert(0, {str(ROOT)!r})",
-        "from pelicanconf import *  # noqa",
-        f"PATH = {str(content)!r}",
-        f"THEME = {str(ROOT / 'theme')!r}",
-        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]",
-        "PAGEFIND_ENABLED = False",
-        # Each build its own caches, so neither can reuse what the other rendered.
-        f"CACHE_PATH = {str(path.parent / ('cache-' + path.stem))!r}",
-        f"PHOTOS_CACHE = {str(path.parent / ('cache-' + path.stem) / 'images')!r}",
-        # Small pages, so the period archives paginate on a small archive.
-        'PAGINATED_TEMPLATES = {**PAGINATED_TEMPLATES, "period_archives": 4}',
-    ]
-    lines += [f"{key} = {value!r}" for key, value in overrides.items()]
-    path.write_text("\n".join(lines) + "\n", encoding="utf-8")
-    return path
 
 
 def tree(root: Path) -> dict[str, bytes]:

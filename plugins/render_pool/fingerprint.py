@@ -389,24 +389,22 @@ class Fingerprinter:
             reads = self._reads_of_class(t)
         else:
             return fields
-        if reads is None:
-            return fields
-        self._dep = True  # which fields count depends on ``readable``
-        readable = self.readable
-        if readable is None:
-            return fields
         names = tuple([k for k, _ in fields])
         kept = self._kept_positions(t, reads, names, names)
-        if kept is None:
-            return fields
-        return [fields[i] for i in kept]
+        return fields if kept is None else [fields[i] for i in kept]
 
     def _kept_positions(
-        self, t: type, reads: frozenset[str], names: tuple[str, ...], key: object
+        self, t: type, reads: frozenset[str] | None, names: tuple[str, ...], key: object
     ) -> tuple[int, ...] | None:
-        """The positions of ``names`` (fields of a ``t``) kept under the current
-        ``readable``; None: all of them. Decided once per (type, readable set, field names);
-        ``key`` stands for ``names`` in the cache (the tuple, or an interned tuple's id)."""
+        """The positions of ``names`` (fields of a ``t`` whose own code reads ``reads``;
+        None: anything) kept under the current ``readable``; None: all of them. Decided once
+        per (type, readable set, field names); ``key`` stands for ``names`` in the cache
+        (the tuple, or an interned tuple's id)."""
+        if reads is None:
+            return None
+        self._dep = True  # which fields count depends on ``readable``
+        if self.readable is None:
+            return None
         ckey = (t, self._rid, key)
         kept = self._keep.get(ckey, False)
         if kept is False:
@@ -621,13 +619,7 @@ class Fingerprinter:
     def _content_kept(self, t: type, names: tuple[str, ...]) -> tuple[int, ...] | None:
         """The positions of a content's fields (``names``, interned) that count under the
         current ``readable``; None: all."""
-        reads = self._reads_of_content(t)
-        if reads is None:
-            return None
-        self._dep = True  # which fields count depends on ``readable``
-        if self.readable is None:
-            return None
-        return self._kept_positions(t, reads, names, id(names))
+        return self._kept_positions(t, self._reads_of_content(t), names, id(names))
 
     def _projected(self, items: list | tuple, unread: frozenset[int], mode: int) -> bytes:
         """A list of tuples without the positions nothing reads (a related story's score)."""
@@ -663,15 +655,9 @@ class Fingerprinter:
         if mode == self.IDENTITY:
             return self._identity(content)
         key = (id(content), mode)
-        # A content's fields are pruned per readable set (unless its class reads anything):
-        # its entry is in ``rmemo`` rather than ``memo``; a key is only ever in one of them.
-        hit = self._rmemo.get(key)
+        hit = self._recall(key)
         if hit is not None:
-            self._dep = True
-            return hit[1]
-        hit = self.memo.get(key)
-        if hit is not None:
-            return hit[1]
+            return hit
 
         def compute() -> bytes:
             split = self._content_split.get(id(content))

@@ -654,22 +654,19 @@ class RenderPoolWriter(Writer):
                 job.name,
                 repr((job.relative_urls, job.local_lsu, job.render_lsu, job.main_lsu)),
             ]
-            names = sorted(set(job.context) | set(job.kwargs)) if use.dynamic else sorted(use.names)
             # The names read whole from the shared context are the same for every page of
-            # a template (and context, and keyword names): fingerprinted once, as one part.
+            # a template (and context, and keyword names): fingerprinted once, as one part;
+            # the rest are in the page's keyword arguments or in that context.
             group = (id(use), id(job.context), fp._rid, job.relative_urls, frozenset(job.kwargs))
             shared = fp.pages.get(group)
             if shared is None:
-                shared = fp.pages[group] = self._context_part(job, use, names, fp)
+                shared = fp.pages[group] = self._context_part(job, use, fp)
             parts.append(shared[2])
             for name in shared[3]:
                 if name in job.kwargs:
                     value, source = job.kwargs[name], "k"
-                elif name in job.context:
-                    value, source = job.context[name], "c"
                 else:
-                    parts += [name, "-"]  # a template-local name, or undefined
-                    continue
+                    value, source = job.context[name], "c"
                 accesses = None if use.dynamic else use.partial.get(name)
                 part = None
                 if accesses is not None:
@@ -682,10 +679,11 @@ class RenderPoolWriter(Writer):
             log.debug("render_pool: no render key for %s: %s", job.rel, exc)
             return None
 
-    def _context_part(self, job: Job, use, names: list[str], fp: Fingerprinter) -> tuple:
+    def _context_part(self, job: Job, use, fp: Fingerprinter) -> tuple:
         """(context, template use, digest of the names ``_key`` takes whole from the shared
         context, the other names in order): the first two keep the ids in the group key
         alive."""
+        names = sorted(set(job.context) | set(job.kwargs)) if use.dynamic else sorted(use.names)
         parts: list[bytes | str] = ["context"]
         rest: list[str] = []
         for name in names:

@@ -35,7 +35,7 @@ def _html_files(folder: str, prefix: str) -> Iterator[tuple[str, os.DirEntry]]:
                 if (relative + "/").startswith(SKIPPED_DIRS):
                     continue
                 yield from _html_files(entry.path, relative + "/")
-            elif entry.name.endswith(".html") and relative not in SKIPPED_FILES:
+            elif in_sitemap(relative):
                 yield relative, entry
 
 
