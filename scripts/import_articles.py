@@ -15,6 +15,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from newsarchive.importer import STATUSES, Options, run
+from newsarchive.process_exit import freeze_at_exit
 
 
 def parse_args(argv: list[str] | None = None) -> Options:
@@ -68,6 +69,7 @@ def parse_args(argv: list[str] | None = None) -> Options:
 def main(argv: list[str] | None = None) -> int:
     logging.basicConfig(level=logging.WARNING, format="%(message)s")
     options, strict = parse_args(argv)
+    freeze_at_exit()  # the content index and the run's records need no last collection
     counts = run(options)
     print(" / ".join(f"{counts[s]} {s}" for s in STATUSES), f"(report: {options.report_path})")
     return 1 if strict and counts["rejected"] else 0

@@ -16,17 +16,23 @@ third threshold out of reach; when the build ends (``finalized``) the thresholds
 back. Forked workers (reading, related stories, rendering) inherit the setting.
 ``BUILD_FULL_GC = True`` leaves the collector as it is. The collector cannot change what a
 build writes, only when memory is given back.
+
+At exit the process freezes what the build left, so the interpreter's last collection
+does not walk it again (~1.7 s at 20,000 stories; :mod:`newsarchive.process_exit`).
 """
 
 from __future__ import annotations
 
 import gc
 
+from newsarchive.process_exit import freeze_at_exit
+
 NO_FULL_COLLECTIONS = 1 << 30  # surviving young collections needed before a full one
 _saved: list[tuple[int, int, int]] = []
 
 
 def on_initialized(pelican) -> None:
+    freeze_at_exit()
     if pelican.settings.get("BUILD_FULL_GC", False):
         on_finalized()
         return
