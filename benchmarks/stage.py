@@ -35,6 +35,7 @@ class Stage:
     steal: float = 0.0
     note: str = ""
     skipped: str = ""
+    round: int = 1  # the incremental stages are measured once per story added (1, 2, …)
 
     @property
     def cpu(self) -> float:
