@@ -8,6 +8,7 @@ Settings:
   code, settings and every value its templates read) is the one recorded for the file the
   previous build wrote. Stale files of the previous build are removed either way; with
   ``False`` no key is computed (and the next build with ``True`` renders every page once).
+  Needs Pelican's default ``CONTENT_CACHING_LAYER = "reader"`` (checked).
 * ``RENDER_CACHE_PATH`` (default ``<CACHE_PATH>/render_pool``): where the manifest of
   rendered files lives (one JSON file per output folder).
 
@@ -54,6 +55,16 @@ def check_settings(settings: dict) -> None:
         raise RenderPoolSettingsError(
             "RENDER_SKIP_UNCHANGED must be True or False, "
             f"not {settings['RENDER_SKIP_UNCHANGED']!r}"
+        )
+    if settings["RENDER_SKIP_UNCHANGED"] and settings.get("CONTENT_CACHING_LAYER") == "generator":
+        # Articles restored whole from the generator cache carry copies of what the previous
+        # build attached to them (its context among them), not the objects this build made,
+        # and the keys would walk all of it for every story: a 20k rebuild with both settings
+        # was still computing keys after 10 minutes (2026-12-06), against ~8 s with "reader".
+        raise RenderPoolSettingsError(
+            'RENDER_SKIP_UNCHANGED = True needs CONTENT_CACHING_LAYER = "reader" (Pelican\'s '
+            'default): with "generator", articles come back from the cache with copies of the '
+            "previous build's context, which no render key can describe in reasonable time"
         )
     cache = settings["RENDER_CACHE_PATH"]
     if cache is None:
