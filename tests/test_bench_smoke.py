@@ -103,6 +103,33 @@ def test_the_one_story_bar_takes_the_median_of_the_rounds():
     assert "one story added, build+index 23.0 s (median of the rounds) (≤ 10 s): NOT MET" in printed
 
 
+def test_the_ratio_takes_each_systems_mean_over_the_two_passes():
+    """Ours, Hugo, then Hugo, ours again (ABBA): the host's drift within the run weighs on
+    both systems alike, and the bar compares the means."""
+    report = Report(20000, "synth")
+    walls = {
+        ("ours", 1): {"import": 10.0, "build": 20.0, "index": 10.0},
+        ("hugo", 1): {"build": 10.0, "index": 10.0},
+        ("hugo", 2): {"build": 15.0, "index": 15.0},
+        ("ours", 2): {"import": 10.0, "build": 25.0, "index": 15.0},
+    }
+    for (system, round), stages in walls.items():
+        for name, wall in stages.items():
+            report.stages.append(Stage(system, name, wall=wall, user=wall, round=round))
+    assert report.passes("ours") == [1, 2]
+    assert report.wall("ours", "import", "build", "index") == 45.0  # (40 + 50) / 2
+    assert report.wall("hugo", "build", "index") == 25.0  # (20 + 30) / 2
+    printed = format_report(report)
+    assert re.search(r"ours full pipeline / \(Hugo \+ Pagefind\)\s+1\.80", printed), printed
+    assert "ours 40.00 and 50.00 s, Hugo + Pagefind 20.00 and 30.00 s" in printed
+    assert re.search(r"^ours\s+total, pass 2\s+50\.00", printed, re.M), printed
+    assert "full pipeline ≤ Hugo + Pagefind: NOT MET" in printed
+
+    one_pass = Report(20000, "synth", stages=[s for s in report.stages if s.round == 1])
+    assert one_pass.wall("ours", "import", "build", "index") == 40.0
+    assert "ABBA" not in format_report(one_pass)
+
+
 def test_first_search_bytes_is_empty_without_an_index(tmp_path):
     assert first_search_bytes(tmp_path) == {}
 
@@ -151,6 +178,9 @@ def test_bench_prints_every_stage(tmp_path):
     assert "ours full pipeline / (Hugo + Pagefind)" in out
     per_round = r"^one story added, build\+index per round: (\S+), (\S+) s; median"
     assert re.search(per_round, out, re.M), out
+    if not skip:  # with Hugo: a second pass of both, Hugo first
+        assert "two passes from nothing, in ABBA order" in out, out
+        assert re.search(rf"^ours\s+total, pass 2{number}", out, re.M), out
     assert re.search(r"one story added, build\+index \d+\.\d s \(median of the rounds\)", out), out
     data = json.loads(figures.read_text(encoding="utf-8"))
     stages = [(s["system"], s["name"], s["round"]) for s in data["stages"]]
