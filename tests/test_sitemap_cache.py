@@ -103,6 +103,9 @@ def test_entries_learnt_from_the_written_bytes_are_not_read_back(tmp_path, monke
     write_sitemaps(site, BASE, 50_000, cache, learnt)
     assert reads == []
     assert (site / "sitemap.xml").read_text() == expected
+    assert cache.exists(), "what a clean build learnt is kept for the next one"
+    write_sitemaps(site, BASE, 50_000, cache)  # the next build, nothing written again
+    assert reads == [] and (site / "sitemap.xml").read_text() == expected
 
     page = _page(site, "2020/01/02/a/index.html", "2023-01-01")
     os.utime(page, ns=(page.stat().st_atime_ns, page.stat().st_mtime_ns + 1_000_000))
@@ -147,6 +150,11 @@ def test_a_real_build_reads_no_page_back_for_its_sitemap(tmp_path):
     subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
     assert count.read_text() == "0"
     built = (output / "sitemap.xml").read_text()
+    # The next build (no change) reads no page back either: the clean build kept its entries.
+    assert (settings.parent / f"cache-{settings.stem}" / "sitemap-lastmod.json").exists()
+    subprocess.run(command, check=True, capture_output=True, text=True, cwd=ROOT)
+    assert count.read_text() == "0"
+    assert (output / "sitemap.xml").read_text() == built
     assert built.count("<url>") == len(page_files(output)) > 10
     assert "<lastmod>" in built
 
