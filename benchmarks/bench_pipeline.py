@@ -351,8 +351,9 @@ def run_hugo(work: Work, report: Report, binary: Path, round: int = 1) -> None:
     else:
         work.fresh(work.root / "hugo-cache")
     note = "" if round == 1 else f"pass {round}: "
-    stage = Stage("hugo", "build", note=f"{note}no related stories (as the issue's Hugo)")
-    stage.round = round
+    stage = Stage(
+        "hugo", "build", note=f"{note}no related stories (as the issue's Hugo)", round=round
+    )
     work.fresh(work.out_hugo)
     report.stages.append(
         measure(stage, hugo_command(work, binary), work.logs / f"hugo-build{suffix}.log")

@@ -68,16 +68,17 @@ class Report:
     def passes(self, system: str) -> list[int]:
         return sorted({s.round for s in self.stages if s.system == system and not s.skipped})
 
-    def _sum(
+    def total(
         self, system: str, names: Sequence[str], what: str, round: int = 1
     ) -> float | None:
+        """The stages' ``what`` (wall, cpu) summed for one pass; None if one is missing."""
         found = [self.get(system, name, round) for name in names]
         if any(s is None or s.skipped for s in found):
             return None
         return sum(getattr(s, what) for s in found)
 
     def _mean(self, system: str, names: Sequence[str], what: str) -> float | None:
-        sums = [self._sum(system, names, what, r) for r in self.passes(system) or [1]]
+        sums = [self.total(system, names, what, r) for r in self.passes(system) or [1]]
         measured = [x for x in sums if x is not None]
         if not measured or sums[0] is None:
             return None
@@ -162,7 +163,7 @@ def format_report(report: Report) -> str:
     if len(report.passes("ours")) > 1 and len(report.passes("hugo")) > 1:
         stages = {"ours": ("import", "build", "index"), "hugo": ("build", "index")}
         walls = {
-            system: [report._sum(system, names, "wall", r) for r in report.passes(system)]
+            system: [report.total(system, names, "wall", r) for r in report.passes(system)]
             for system, names in stages.items()
         }
         out.append(

@@ -35,7 +35,9 @@ class Stage:
     steal: float = 0.0
     note: str = ""
     skipped: str = ""
-    round: int = 1  # the incremental stages are measured once per story added (1, 2, …)
+    # Which measurement of the stage this is: the pass (ours and Hugo are measured twice, in
+    # ABBA order) or, for the incremental stages, the story added (1, 2, …).
+    round: int = 1
 
     @property
     def cpu(self) -> float:
