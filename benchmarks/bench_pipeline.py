@@ -288,11 +288,17 @@ def _dir_mb(folder: Path) -> float:
     return round(total / 2**20, 1)
 
 
+def _labels(round: int) -> tuple[str, str]:
+    """A later pass's (or story's) log and report file suffix, and its note prefix; the
+    first has none, so a one-pass run names its files as before."""
+    return ("", "") if round == 1 else (f"-{round}", f"pass {round}: ")
+
+
 def run_ours(work: Work, report: Report, round: int = 1) -> None:
     """Import, build and index from nothing. A later pass (``round`` 2) first moves the
     previous pass's content, import cache and Pelican cache aside, so it starts cold too."""
     logs = work.logs
-    suffix = "" if round == 1 else f"-{round}"
+    suffix, note = _labels(round)
     if round > 1:
         for name in ("content", "cache", "pelican_cache"):
             work.fresh(work.root / name)
@@ -305,10 +311,12 @@ def run_ours(work: Work, report: Report, round: int = 1) -> None:
     records = _imported(imported)
     stories = sum(r["status"] == "imported" for r in records)
     report.stories = report.stories or stories
-    stage.note = f"{stories / stage.wall:.0f} dumps/s, {len(records) - stories} not imported"
+    stage.note = f"{note}{stories / stage.wall:.0f} dumps/s, {len(records) - stories} not imported"
     report.stages.append(stage)
     settings = our_settings(work)
-    build = Stage("ours", "build", note="pelican + plugins, PAGEFIND_ENABLED=False", round=round)
+    build = Stage(
+        "ours", "build", note=f"{note}pelican + plugins, PAGEFIND_ENABLED=False", round=round
+    )
     report.stages.append(
         measure(
             build,
@@ -318,14 +326,11 @@ def run_ours(work: Work, report: Report, round: int = 1) -> None:
     )
     report.stages.append(
         measure(
-            Stage("ours", "index", note=report.indexer, round=round),
+            Stage("ours", "index", note=f"{note}{report.indexer}", round=round),
             pagefind_command(work.fresh_bundle(work.out_ours), work.pelican_cache),
             logs / f"ours-index{suffix}.log",
         )
     )
-    if round > 1:
-        for stage in report.stages[-3:]:
-            stage.note = f"pass {round}: {stage.note}"
 
 
 def run_stock(work: Work, report: Report) -> None:
@@ -343,14 +348,13 @@ def run_hugo(work: Work, report: Report, binary: Path, round: int = 1) -> None:
     """Hugo, then ``pagefind --site`` over its output; the first pass also converts our
     content to Hugo's (not counted) and builds once more with Hugo's related content. A
     later pass starts from an empty Hugo cache and output again."""
-    suffix = "" if round == 1 else f"-{round}"
+    suffix, note = _labels(round)
     if round == 1:
         started = time.perf_counter()
         convert_to_hugo(work.content, work.fresh(work.hugo_content), work.fresh(work.hugo_static))
         report.prep["hugo content conversion (not counted)"] = time.perf_counter() - started
     else:
         work.fresh(work.root / "hugo-cache")
-    note = "" if round == 1 else f"pass {round}: "
     stage = Stage(
         "hugo", "build", note=f"{note}no related stories (as the issue's Hugo)", round=round
     )
@@ -382,7 +386,7 @@ def run_incremental(work: Work, report: Report, options: Options, binary: Path |
     added: list[Path] = []
     for round in range(1, options.rounds + 1):
         number = options.n + round - 1
-        suffix = "" if round == 1 else f"-{round}"
+        suffix = _labels(round)[0]
         synth.write_text(work.fresh(work.incr_inputs), synth.story(options.seed, number))
         imported = work.root / f"incr-report{suffix}.jsonl"
         stage = measure(

@@ -45,12 +45,9 @@ class Report:
 
     def incremental_walls(self) -> list[float]:
         """Build + index wall time of each story added in turn (one per round)."""
-        walls = []
-        for round in sorted({s.round for s in self.stages if s.system == "incremental"}):
-            found = [self.get("incremental", n, round) for n in ("ours build", "ours index")]
-            if all(s is not None and not s.skipped for s in found):
-                walls.append(sum(s.wall for s in found))  # type: ignore[union-attr]
-        return walls
+        names = ("ours build", "ours index")
+        walls = [self.total("incremental", names, "wall", r) for r in self.passes("incremental")]
+        return [w for w in walls if w is not None]
 
     def incremental_wall(self) -> float | None:
         """The median of ``incremental_walls`` (one rebuild is noisy on a shared host)."""
@@ -66,6 +63,7 @@ class Report:
         return self._mean(system, names, "cpu")
 
     def passes(self, system: str) -> list[int]:
+        """The rounds measured: passes (ours, Hugo) or stories added (incremental)."""
         return sorted({s.round for s in self.stages if s.system == system and not s.skipped})
 
     def total(
@@ -179,8 +177,7 @@ def format_report(report: Report) -> str:
         "incremental: one story added to the built archive, rebuilt in place (again for each"
         " story added: rounds)",
     ]
-    rounds = sorted({s.round for s in report.stages if s.system == "incremental"})
-    for round in rounds:
+    for round in report.passes("incremental"):
         out += [_row(s) for s in report.stages if s.system == "incremental" and s.round == round]
         out.append(_total(report, "incremental", ("ours build", "ours index"), "ours b+i", round))
     walls = report.incremental_walls()

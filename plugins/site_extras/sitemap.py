@@ -116,7 +116,7 @@ class LastModifiedCache:
         # Compared with the file, not with ``old``: after a clean build every entry was
         # learnt, ``new`` equals ``old``, and the file must still be written, or the next
         # build reads every page back (34,000 at 20k stories, ~1 s).
-        if self.path is None or (self.new == self.saved and self.path.exists()):
+        if self.path is None or self.new == self.saved:
             return
         text = json.dumps({"version": self.VERSION, "pages": self.new}, separators=(",", ":"))
         _atomic_write_text(self.path, text)
