@@ -12,6 +12,17 @@ Pelican process, and again in every render worker):
   five times a story (``url_format`` builds it for every URL even when the pattern has no
   ``{path}``).
 
+And one of Pelican's cache checks asks the file system a question whose answer it never uses:
+``FileStampDataCacher`` takes a file's stamp (an ``os.stat``) in
+``get_cached_data`` even when the cache holds nothing for the file (the ``None`` stamp then
+never matches), and in ``cache_data`` even when its caching policy is off and the data is
+dropped. With ``CONTENT_CACHING_LAYER = "reader"`` the articles generator does both for
+every story: two of the three ``stat`` calls per story were wasted (~0.2 s of a warm
+20,000-story rebuild's single-core start: 40,000 checks through Pelican's methods took
+0.22 s on this machine; py-spy had put them at ~0.9 s, sampling overhead on a system call). :func:`_stamp_if_cached` and
+:func:`_stamp_if_kept` skip the stamp in exactly those two cases; a file that is cached or
+kept is stamped as before.
+
 Both are pure functions of their arguments here: the date (with its time zone and fold, since
 equal instants in different zones format differently) and the format; the source path and the
 absolute content path. A memo keyed on exactly those returns the very string the helper
@@ -31,7 +42,7 @@ import datetime
 import re
 from pathlib import Path
 
-from pelican import contents, readers, utils
+from pelican import cache, contents, readers, utils
 
 MEMO_MAX = 2_000_000  # entries per memo (~200 bytes each); emptied when reached
 
@@ -115,6 +126,21 @@ def _quick_get_date(string: str) -> datetime.datetime:
     return _installed["get_date"](string)
 
 
+def _stamp_if_cached(self, filename, default=None):
+    """``FileStampDataCacher.get_cached_data``: a file the cache holds nothing for is a miss
+    without taking its stamp (Pelican's comparison of ``None`` with any stamp says so)."""
+    if filename not in self._cache:
+        return default
+    return _installed["get_cached"](self, filename, default)
+
+
+def _stamp_if_kept(self, filename, data):
+    """``FileStampDataCacher.cache_data``: data a cacher with its policy off would drop is
+    dropped without taking the file's stamp."""
+    if self._cache_data_policy:
+        _installed["cache_data"](self, filename, data)
+
+
 def install() -> None:
     """Route Pelican's helpers through the memos (idempotent) and empty them."""
     reset()
@@ -123,12 +149,16 @@ def install() -> None:
     _installed["strftime"] = utils.strftime
     _installed["relative"] = contents.Content.get_relative_source_path
     _installed["get_date"] = readers.get_date
+    _installed["get_cached"] = cache.FileStampDataCacher.get_cached_data
+    _installed["cache_data"] = cache.FileStampDataCacher.cache_data
     # SafeDatetime.strftime and DateFormatter look ``strftime`` up in pelican.utils at call
     # time, so replacing the module attribute reaches every caller; the readers' metadata
     # processors look ``get_date`` up in pelican.readers the same way.
     utils.strftime = _memo_strftime
     contents.Content.get_relative_source_path = _memo_relative_source_path
     readers.get_date = _quick_get_date
+    cache.FileStampDataCacher.get_cached_data = _stamp_if_cached
+    cache.FileStampDataCacher.cache_data = _stamp_if_kept
 
 
 def uninstall() -> None:
@@ -139,6 +169,8 @@ def uninstall() -> None:
     utils.strftime = _installed.pop("strftime")
     contents.Content.get_relative_source_path = _installed.pop("relative")
     readers.get_date = _installed.pop("get_date")
+    cache.FileStampDataCacher.get_cached_data = _installed.pop("get_cached")
+    cache.FileStampDataCacher.cache_data = _installed.pop("cache_data")
 
 
 def reset() -> None:

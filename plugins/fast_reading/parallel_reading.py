@@ -61,14 +61,20 @@ class _Flag(logging.Handler):
         self.raised = True
 
 
-def _unread(readers, paths: list[str]) -> list[tuple[str, str]]:
-    """(absolute path, suffix) of each file a reader knows and the cache does not hold."""
-    out = []
+def _unread(readers, paths: list[str]) -> tuple[list[tuple[str, str]], dict[str, object]]:
+    """(absolute path, suffix) of each file a reader knows and the cache does not hold, and
+    what the cache holds for the others (checking a file takes its stamp, an ``os.stat``:
+    Pelican's loop is handed the answer instead of checking every story a second time)."""
+    out, cached = [], {}
     for path in paths:
         fmt = file_suffix(path)
-        if fmt in readers.readers and readers.get_cached_data(path, None) is None:
-            out.append((path, fmt))
-    return out
+        if fmt in readers.readers:
+            value = readers.get_cached_data(path, None)
+            if value is None:
+                out.append((path, fmt))
+            else:
+                cached[path] = value
+    return out, cached
 
 
 def _read_share(readers, share: list[tuple[str, str]]) -> dict[str, tuple]:
@@ -186,26 +192,30 @@ def preread_articles(generator) -> None:
     readers = generator.readers
     files = generator.get_files(settings["ARTICLE_PATHS"], exclude=settings["ARTICLE_EXCLUDES"])
     paths = [os.path.abspath(os.path.join(generator.path, f)) for f in files]
-    todo = _unread(readers, paths)
-    if len(todo) < (least or MIN_FILES_TO_FORK):
-        return
-    found = _read_in_workers(readers, todo, jobs)
-    log.info(
-        "parallel_reading: %d of %d story files read in %d processes", len(found), len(todo), jobs
-    )
-    _hand_over(readers, found)
+    todo, cached = _unread(readers, paths)
+    found = {}
+    if len(todo) >= (least or MIN_FILES_TO_FORK):
+        found = _read_in_workers(readers, todo, jobs)
+        log.info(
+            "parallel_reading: %d of %d story files read in %d processes",
+            len(found),
+            len(todo),
+            jobs,
+        )
+    _hand_over(readers, found, cached)
 
 
-def _hand_over(readers, found: dict[str, tuple]) -> None:
+def _hand_over(readers, found: dict[str, tuple], cached: dict[str, object] | None = None) -> None:
     """Make ``found`` what ``readers.get_cached_data`` returns for those files (and store it
     in the content cache, when that is on, with the stamp taken before reading, so it is
-    saved for the next build)."""
-    if not found:
-        return
-    data: dict[str, tuple] = {}
+    saved for the next build); and ``cached`` (what the cache held for the other files, as
+    ``_unread`` found it) for those, so they are not checked again."""
+    data: dict[str, object] = dict(cached or {})
     for path, (stamp, value) in found.items():
         FileDataCacher.cache_data(readers, path, (stamp, value))  # no-op with the cache off
         data[path] = value
+    if not data:
+        return
     original = readers.get_cached_data
 
     def get_cached_data(filename, default=None):
