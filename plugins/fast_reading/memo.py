@@ -19,9 +19,9 @@ never matches), and in ``cache_data`` even when its caching policy is off and th
 dropped. With ``CONTENT_CACHING_LAYER = "reader"`` the articles generator does both for
 every story: two of the three ``stat`` calls per story were wasted (~0.2 s of a warm
 20,000-story rebuild's single-core start: 40,000 checks through Pelican's methods took
-0.22 s on this machine; py-spy had put them at ~0.9 s, sampling overhead on a system call). :func:`_stamp_if_cached` and
-:func:`_stamp_if_kept` skip the stamp in exactly those two cases; a file that is cached or
-kept is stamped as before.
+0.22 s on this machine; py-spy had put them at ~0.9 s, sampling overhead on a system
+call). :func:`_stamp_if_cached` and :func:`_stamp_if_kept` skip the stamp in exactly those
+two cases; a file that is cached or kept is stamped as before.
 
 Both are pure functions of their arguments here: the date (with its time zone and fold, since
 equal instants in different zones format differently) and the format; the source path and the
