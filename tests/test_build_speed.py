@@ -551,7 +551,7 @@ def test_the_content_cache_stamps_each_story_once_per_build(tmp_path):
     def stamps(conf: Path) -> tuple[int, int]:
         result = subprocess.run([sys.executable, "-c", STAMPS, str(conf)], check=True,
                                 capture_output=True, text=True, cwd=ROOT)
-        taken, files = map(int, result.stdout.split()[-2:])
+        taken, files = map(int, result.stdout.split()[-2:])  # stamps taken, files stamped
         return taken, files
 
     ours = write_conf(tmp_path / "ours.py", content, OUTPUT_PATH=str(tmp_path / "ours"))

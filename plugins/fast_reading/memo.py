@@ -12,17 +12,6 @@ Pelican process, and again in every render worker):
   five times a story (``url_format`` builds it for every URL even when the pattern has no
   ``{path}``).
 
-And one of Pelican's cache checks asks the file system a question whose answer it never uses:
-``FileStampDataCacher`` takes a file's stamp (an ``os.stat``) in
-``get_cached_data`` even when the cache holds nothing for the file (the ``None`` stamp then
-never matches), and in ``cache_data`` even when its caching policy is off and the data is
-dropped. With ``CONTENT_CACHING_LAYER = "reader"`` the articles generator does both for
-every story: two of the three ``stat`` calls per story were wasted (~0.2 s of a warm
-20,000-story rebuild's single-core start: 40,000 checks through Pelican's methods took
-0.22 s on this machine; py-spy had put them at ~0.9 s, sampling overhead on a system
-call). :func:`_stamp_if_cached` and :func:`_stamp_if_kept` skip the stamp in exactly those
-two cases; a file that is cached or kept is stamped as before.
-
 Both are pure functions of their arguments here: the date (with its time zone and fold, since
 equal instants in different zones format differently) and the format; the source path and the
 absolute content path. A memo keyed on exactly those returns the very string the helper
@@ -34,6 +23,18 @@ in the middle of a build must set ``FAST_READING_MEMO = False``).
 functools.lru_cache does not fit: the date's equality ignores its zone (12:00 UTC equals
 13:00 CET), so the key must carry the zone explicitly, and a bounded LRU costs more per hit
 than the formatting it saves on this many distinct dates.
+
+One of Pelican's cache checks also asks the file system a question whose answer it never uses:
+``FileStampDataCacher`` takes a file's stamp (an ``os.stat``) in
+``get_cached_data`` even when the cache holds nothing for the file (the ``None`` stamp then
+never matches), and in ``cache_data`` even when its caching policy is off and the data is
+dropped. With ``CONTENT_CACHING_LAYER = "reader"`` the articles generator does both for
+every story: two of the three ``stat`` calls per story were wasted (~0.2 s of a warm
+20,000-story rebuild's single-core start: 40,000 checks through Pelican's methods took
+0.22 s on this machine; py-spy had put them at ~0.9 s, sampling overhead on a system
+call). :func:`_stamp_if_cached` and :func:`_stamp_if_kept` skip the stamp in exactly those
+two cases; a file that is cached or kept is stamped as before. They are installed and
+removed with the memos (``FAST_READING_MEMO``).
 """
 
 from __future__ import annotations

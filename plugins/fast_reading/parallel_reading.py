@@ -205,12 +205,12 @@ def preread_articles(generator) -> None:
     _hand_over(readers, found, cached)
 
 
-def _hand_over(readers, found: dict[str, tuple], cached: dict[str, object] | None = None) -> None:
+def _hand_over(readers, found: dict[str, tuple], cached: dict[str, object]) -> None:
     """Make ``found`` what ``readers.get_cached_data`` returns for those files (and store it
     in the content cache, when that is on, with the stamp taken before reading, so it is
     saved for the next build); and ``cached`` (what the cache held for the other files, as
-    ``_unread`` found it) for those, so they are not checked again."""
-    data: dict[str, object] = dict(cached or {})
+    ``_unread`` found it; taken over, not copied) for those, so they are not checked again."""
+    data = cached
     for path, (stamp, value) in found.items():
         FileDataCacher.cache_data(readers, path, (stamp, value))  # no-op with the cache off
         data[path] = value
