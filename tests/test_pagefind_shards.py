@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import gzip
 import hashlib
+import itertools
 import json
 import random
 import re
@@ -173,6 +174,94 @@ def test_a_date_sort_that_is_not_page_order_is_kept(site, tmp_path):
         and order != list(range(len(meta[1])))
         and sorted(order) == list(range(len(meta[1])))
     )
+
+
+def chunk_for(chunks: list, term: str) -> str | None:
+    """The chunk Pagefind 1.5's WebAssembly loads for a search term (``request_indexes``):
+    the first whose range holds the term, else the first whose range, both cut to the
+    term's length, holds it."""
+    for first, last, name in chunks:
+        if first <= term <= last:
+            return name
+    for first, last, name in chunks:
+        head, tail = term[: len(first)], term[: len(last)]
+        if head >= first[: len(term)] and tail <= last[: len(term)]:
+            return name
+    return None
+
+
+def chunk_words(folder: Path, chunks: list) -> dict[str, list[str]]:
+    return {
+        name: [w[0] for w in deterministic.read_data_file(folder / "index" / f"{name}.pf_index")[0]]
+        for _first, _last, name in chunks
+    }
+
+
+def test_word_index_is_cut_small_and_each_term_finds_all_its_words(site):
+    """Pagefind cuts its word index at ~20,000 positions; a search loads one chunk per shard
+    and term, so the index is cut again, smaller, between words that differ early: every
+    term longer than CUT_PREFIX finds all the words it begins in the chunk it loads."""
+    bundle = site / "output" / "pagefind"
+    manifest = json.loads((bundle / "shards.json").read_text())
+    cut = 0
+    for shard in manifest["shards"]:
+        folder = bundle / shard["path"]
+        chunks = shard_meta(folder)[2]
+        names = [name for _, _, name in chunks]
+        assert names == [deterministic.fragment_name("en", n) for n in range(len(names))]
+        assert sorted(p.stem for p in (folder / "index").iterdir()) == sorted(names)
+        words = chunk_words(folder, chunks)
+        everything = [w for name in names for w in words[name]]
+        assert everything == sorted(everything) and len(set(everything)) == len(everything)
+        cut += len(chunks) - 1
+        for word in everything:
+            for length in range(deterministic.CUT_PREFIX + 1, len(word) + 1):
+                term = word[:length]
+                found = chunk_for(chunks, term)
+                assert found is not None, term
+                assert [w for w in everything if w.startswith(term)] == [
+                    w for w in words[found] if w.startswith(term)
+                ], term
+    assert cut >= len(manifest["shards"])  # Pagefind wrote one chunk per shard here
+
+
+def test_recut_keeps_every_word_entry_and_forces_a_cut_in_a_long_run(tmp_path, monkeypatch):
+    """Words sharing a long prefix are cut apart only at CHUNK_FORCE times the target; each
+    entry is kept byte for byte, and the ranges are shortened as Pagefind shortens them."""
+    target = 200
+    monkeypatch.setattr(deterministic, "CHUNK_BYTES_MIN", target)
+    monkeypatch.setattr(deterministic, "CHUNK_BYTES_FACTOR", 0)
+    names = ["apple", "apricot", *(f"stati{c}" for c in "abcdefghijklmnopqrstuvwxyz"), "zebra"]
+    words = [[w, [[1, [-25, *range(i, i + 12)]], [2, [i, i + 1]]]] for i, w in enumerate(names)]
+    index = tmp_path / "index"
+    index.mkdir()
+    body = deterministic.cbor_encode([words])
+    (index / "en_0123abc.pf_index").write_bytes(gzip.compress(deterministic.SIGNATURE + body))
+    meta = ["1.5.2", [], [["apple", "zebra", "en_0123abc"]], [], [], []]
+    deterministic._recut_word_index(tmp_path, "en", meta)
+    chunks = meta[2]
+    assert not (index / "en_0123abc.pf_index").exists()
+    entries = [deterministic.read_data_file(index / f"{name}.pf_index")[0] for _, _, name in chunks]
+    assert [e for chunk in entries for e in chunk] == words
+    size = {w[0]: len(deterministic.cbor_encode(w)) for w in words}
+    forced = 0
+    for (left, right), (before, after) in zip(
+        itertools.pairwise(chunks), itertools.pairwise(entries), strict=True
+    ):
+        a, b = before[-1][0], after[0][0]
+        common = deterministic.common_prefix(a, b)
+        assert (left[1], right[0]) == (a[: common + 1], b[: common + 1])
+        run = sum(size[w[0]] for w in before)
+        assert run >= target
+        if common > deterministic.CUT_PREFIX:  # inside the "stati…" run: only when forced
+            assert run >= deterministic.CHUNK_FORCE * target
+            forced += 1
+    assert forced >= 1 and chunks[0][0] == "apple" and chunks[-1][1] == "zebra"
+    found = {
+        name: [w[0] for w in chunk] for (_, _, name), chunk in zip(chunks, entries, strict=True)
+    }
+    for word in names:
+        assert word in found[chunk_for(chunks, word)]
 
 
 def test_plan_splits_large_years_and_keeps_other_pages_apart():

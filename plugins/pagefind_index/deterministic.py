@@ -26,10 +26,11 @@ from their page number instead of random-looking content hashes, and a sort that
 page order (the ``date`` sort: story URLs start with the date) is left out; the search page
 orders by page number instead.
 
-Word index chunks and the fragments' contents are left exactly as Pagefind wrote them. The
-CBOR codec below handles only what Pagefind writes (definite lengths, integers, text,
-arrays); anything else, or a metadata layout this module does not know, stops with
-:class:`PagefindError` rather than writing an index the browser cannot read.
+Finally the word index is cut into smaller chunks than Pagefind's (:func:`_recut_word_index`:
+a first search over many shards loads one chunk per shard). Each word's entry and the
+fragments' contents are left exactly as Pagefind wrote them. A data file that does not
+decode and encode back to the same bytes (cbor2), or a layout this module does not know,
+stops with :class:`PagefindError` rather than writing an index the browser cannot read.
 """
 
 from __future__ import annotations
@@ -39,8 +40,11 @@ import collections
 import contextlib
 import gzip
 import hashlib
+import io
+import itertools
 import json
 import logging
+import math
 import os
 import shutil
 import subprocess
@@ -51,6 +55,8 @@ from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
+
+import cbor2
 
 log = logging.getLogger(__name__)
 log.addHandler(logging.NullHandler())
@@ -64,6 +70,14 @@ META_HASH_LENGTH = 10
 # is dropped from the metadata when, and only when, it is exactly page order; see search.js.
 PAGE_ORDER_SORTS = ("date",)
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
+# Word index chunks (see _recut_word_index): the cut size is the square root of the index's
+# encoded bytes times CHUNK_BYTES_FACTOR, at least CHUNK_BYTES_MIN; a cut waits for two
+# words sharing at most CUT_PREFIX leading characters, up to CHUNK_FORCE times that size.
+CHUNK_BYTES_MIN = 2048
+CHUNK_BYTES_FACTOR = 24
+CUT_PREFIX = 3
+CHUNK_FORCE = 4
+CHUNK_GZIP_LEVEL = 6
 
 
 class PagefindError(Exception):
@@ -429,6 +443,7 @@ def _canonicalise_language(bundle: Path, language: str, meta_hash: str) -> str:
         filters.append([name, write_data_file(bundle / "filter", language, data, ".pf_filter")])
     meta[3] = filters
     meta[4] = sorted(meta[4], key=_first)
+    _recut_word_index(bundle, language, meta)
     meta_path.unlink()
     return write_data_file(bundle, language, meta, ".pf_meta", prefix="pagefind.")
 
@@ -492,6 +507,108 @@ def _compact_pages(bundle: Path, language: str, meta: list[Any]) -> None:
     ]
 
 
+def chunk_target(index_bytes: int) -> int:
+    """The size (encoded bytes) a word index chunk is cut at, for ``index_bytes`` of words.
+
+    A first search downloads every shard's metadata, which lists the chunks, and one chunk
+    per shard and search term. Smaller chunks make the second smaller and the first larger
+    (about 7 compressed bytes a chunk); for a one-word search the sum is least near
+    ``sqrt(20 * index_bytes)`` (chunks compress about 2.6 times), with a floor for small
+    shards.
+    """
+    return max(CHUNK_BYTES_MIN, math.isqrt(index_bytes * CHUNK_BYTES_FACTOR))
+
+
+def _recut_word_index(bundle: Path, language: str, meta: list[Any]) -> None:
+    """Cut one language's word index into chunks of about :func:`chunk_target` bytes.
+
+    Pagefind cuts at a fixed ~20,000 word positions per chunk (``chunk_index(word_map,
+    20000)`` in 1.5.2, not an option), sized for one index where a search term fetches one
+    chunk. A sharded index fetches one per shard, so a first search for a common word loaded
+    ~20 KiB per shard, most of it other words. The words and their entries are kept byte for
+    byte and in order; only where the list is cut and what the metadata's chunk list
+    (``meta[2]``: ``[from, to, name]``) says changes. ``from``/``to`` are shortened as
+    Pagefind shortens them (the runtime looks a term up by them), and a cut goes, where it
+    can, between words that share at most ``CUT_PREFIX`` leading characters, so that a
+    longer term finds every word it begins in one chunk (the runtime loads one chunk per
+    term, and matches words by prefix). Chunks are named ``<language>_<n>`` in order, like
+    fragments: the shard's folder name already changes with its pages (see ``shards.py``).
+    """
+    folder = bundle / "index"
+    old_names = [item[2] for item in meta[2]]
+    words: list[tuple[str, bytes]] = []
+    for name in old_names:
+        words.extend(_chunk_words(folder / f"{name}.pf_index"))
+    if not words:
+        return
+    target = chunk_target(sum(len(data) for _, data in words))
+    chunks: list[list[tuple[str, bytes]]] = [[]]
+    size = 0
+    for position, (word, data) in enumerate(words):
+        chunks[-1].append((word, data))
+        size += len(data)
+        following = words[position + 1][0] if position + 1 < len(words) else None
+        if following is None or size < target:
+            continue
+        if size >= CHUNK_FORCE * target or common_prefix(word, following) <= CUT_PREFIX:
+            chunks.append([])
+            size = 0
+    ranges = [[chunk[0][0], chunk[-1][0]] for chunk in chunks]
+    for left, right in itertools.pairwise(ranges):
+        common = common_prefix(left[1], right[0])
+        left[1], right[0] = left[1][: common + 1], right[0][: common + 1]
+    written = set()
+    for number, (chunk, (first, last)) in enumerate(zip(chunks, ranges, strict=True)):
+        name = fragment_name(language, number)
+        heads = [_encode_head(4, 1), _encode_head(4, len(chunk))]  # [[word, …]]
+        body = b"".join([*heads, *(data for _, data in chunk)])
+        _write_atomically(
+            folder / f"{name}.pf_index",
+            gzip.compress(SIGNATURE + body, compresslevel=CHUNK_GZIP_LEVEL, mtime=0),
+        )
+        written.add(name)
+        ranges[number] = [first, last, name]
+    for name in old_names:
+        if name not in written:
+            (folder / f"{name}.pf_index").unlink()
+    meta[2] = ranges
+
+
+def _chunk_words(path: Path) -> Iterator[tuple[str, bytes]]:
+    """Each word of a word index chunk (``[[[word, pages, …], …]]``) with its encoding."""
+    raw = gzip.decompress(path.read_bytes())
+    if not raw.startswith(SIGNATURE):
+        raise PagefindError(f"{path}: not a Pagefind data file")
+    body = memoryview(raw)[len(SIGNATURE) :]
+    major, count, offset = _head(body, 0)
+    if (major, count) != (4, 1):
+        raise PagefindError(f"{path}: unknown Pagefind word index layout")
+    major, count, offset = _head(body, offset)
+    if major != 4:
+        raise PagefindError(f"{path}: unknown Pagefind word index layout")
+    stream = io.BytesIO(body)
+    stream.seek(offset)
+    decoder = cbor2.CBORDecoder(stream)
+    for _ in range(count):
+        start = stream.tell()
+        entry = decoder.decode()
+        if not (isinstance(entry, list) and entry and isinstance(entry[0], str)):
+            raise PagefindError(f"{path}: unknown Pagefind word entry at byte {start}")
+        yield entry[0], bytes(body[start : stream.tell()])
+    if stream.tell() != len(body):
+        raise PagefindError(f"{path}: trailing bytes after the word list")
+
+
+def common_prefix(a: str, b: str) -> int:
+    """How many leading characters ``a`` and ``b`` share (characters, as Pagefind counts)."""
+    length = 0
+    for x, y in zip(a, b, strict=False):
+        if x != y:
+            break
+        length += 1
+    return length
+
+
 def _known_meta_layout(meta: Any) -> bool:
     """1.5.x: [version, pages, index chunks, [[filter, hash]], [[sort, pages]], ...]."""
     return (
@@ -544,33 +661,30 @@ def pagefind_hash(data: bytes) -> str:
     return "".join(format(byte, "x") for byte in hashlib.sha1(data).digest())
 
 
-# --- The subset of CBOR (RFC 8949) that Pagefind's minicbor output uses ---------------------
+# --- CBOR (RFC 8949): cbor2 decodes and encodes; the two heads below frame a chunk's words ---
 
 
 def cbor_decode(data: bytes, offset: int = 0) -> tuple[Any, int]:
-    major, argument, offset = _head(data, offset)
-    if major == 0:
-        return argument, offset
-    if major == 1:
-        return -1 - argument, offset
-    if major in (2, 3):
-        chunk = data[offset : offset + argument]
-        return (bytes(chunk) if major == 2 else chunk.decode("utf-8")), offset + argument
-    if major == 4:
-        items = []
-        for _ in range(argument):
-            item, offset = cbor_decode(data, offset)
-            items.append(item)
-        return items, offset
-    if major == 7 and argument in _SIMPLE:
-        return _SIMPLE[argument], offset
-    raise PagefindError(f"unsupported CBOR item (major type {major}) at byte {offset}")
+    """The CBOR item at ``offset`` and the offset after it."""
+    stream = io.BytesIO(data)
+    stream.seek(offset)
+    try:
+        value = cbor2.CBORDecoder(stream).decode()
+    except cbor2.CBORDecodeError as error:
+        raise PagefindError(f"undecodable CBOR at byte {offset}: {error}") from error
+    return value, stream.tell()
 
 
-_SIMPLE = {20: False, 21: True, 22: None}
+def cbor_encode(value: Any) -> bytes:
+    """Minimal-length heads and definite lengths, as Pagefind's minicbor writes them."""
+    try:
+        return cbor2.dumps(value)
+    except cbor2.CBOREncodeError as error:
+        raise PagefindError(f"cannot encode {type(value).__name__} as CBOR: {error}") from error
 
 
-def _head(data: bytes, offset: int) -> tuple[int, int, int]:
+def _head(data: bytes | memoryview, offset: int) -> tuple[int, int, int]:
+    """An item's major type, argument and the offset after its head."""
     initial = data[offset]
     major, info = initial >> 5, initial & 0x1F
     offset += 1
@@ -580,28 +694,6 @@ def _head(data: bytes, offset: int) -> tuple[int, int, int]:
         raise PagefindError(f"unsupported CBOR length encoding at byte {offset - 1}")
     size = 1 << (info - 24)
     return major, int.from_bytes(data[offset : offset + size], "big"), offset + size
-
-
-def cbor_encode(value: Any) -> bytes:
-    return b"".join(_encode_parts(value))
-
-
-def _encode_parts(value: Any) -> Iterator[bytes]:
-    if isinstance(value, bool) or value is None:
-        yield bytes([0xE0 | {False: 20, True: 21, None: 22}[value]])
-    elif isinstance(value, int):
-        yield _encode_head(0, value) if value >= 0 else _encode_head(1, -1 - value)
-    elif isinstance(value, bytes):
-        yield _encode_head(2, len(value)) + value
-    elif isinstance(value, str):
-        raw = value.encode("utf-8")
-        yield _encode_head(3, len(raw)) + raw
-    elif isinstance(value, list):
-        yield _encode_head(4, len(value))
-        for item in value:
-            yield from _encode_parts(item)
-    else:
-        raise PagefindError(f"cannot encode {type(value).__name__} as CBOR")
 
 
 def _encode_head(major: int, argument: int) -> bytes:
