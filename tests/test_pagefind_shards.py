@@ -569,3 +569,15 @@ def test_the_quick_scans_find_what_the_regexes_find(site):
         assert quick == reference_cut(data), data
         cut += quick != data
     assert cut > 1000  # the mixtures do reach the cutting
+
+
+def test_recut_names_a_chunk_it_cannot_read(tmp_path):
+    index = tmp_path / "index"
+    index.mkdir()
+    # [[["a", …]]] whose first word's page list stops in the middle
+    body = bytes.fromhex("8181") + bytes.fromhex("8261618201")
+    (index / "en_0123abc.pf_index").write_bytes(gzip.compress(deterministic.SIGNATURE + body))
+    meta = ["1.5.2", [], [["a", "a", "en_0123abc"]], [], [], []]
+    with pytest.raises(PagefindError, match=r"en_0123abc\.pf_index: undecodable word entry"):
+        deterministic._recut_word_index(tmp_path, "en", meta)
+    assert (index / "en_0123abc.pf_index").exists() and meta[2][0][2] == "en_0123abc"

@@ -591,7 +591,11 @@ def _chunk_words(path: Path) -> Iterator[tuple[str, bytes]]:
     decoder = cbor2.CBORDecoder(stream)
     for _ in range(count):
         start = stream.tell()
-        entry = decoder.decode()
+        try:
+            entry = decoder.decode()
+        except cbor2.CBORDecodeError as error:
+            message = f"{path}: undecodable word entry at byte {start}: {error}"
+            raise PagefindError(message) from error
         if not (isinstance(entry, list) and entry and isinstance(entry[0], str)):
             raise PagefindError(f"{path}: unknown Pagefind word entry at byte {start}")
         yield entry[0], bytes(body[start : stream.tell()])
