@@ -10,6 +10,12 @@ Skipped with a message when /usr/bin/chromium (or Playwright) is not installed.
 
 from __future__ import annotations
 
+import itertools
+import json
+import shutil
+import sys
+from unittest import mock
+
 import pytest
 
 from tests.browser_support import (
@@ -20,6 +26,10 @@ from tests.browser_support import (
     screenshot,
     serve,
 )
+from tests.conftest import ROOT
+
+sys.path.insert(0, str(ROOT / "plugins"))
+from pagefind_index import deterministic, shards
 
 expect = pytest.importorskip(
     "playwright.sync_api", reason="Playwright for Python is not installed (pip install playwright)"
@@ -200,6 +210,66 @@ def test_search_date_order_is_url_order_across_shards(site_url, browser):
     assert newest == sorted(newest, reverse=True)
     assert oldest == sorted(newest)
     context.close()
+    assert problems.errors == [], problems.errors
+
+
+def _chunks(bundle):
+    """Each shard's chunk list and the words of each chunk."""
+    manifest = json.loads((bundle / "shards.json").read_text())
+    for shard in manifest["shards"]:
+        folder = bundle / shard["path"]
+        entry = json.loads((folder / "pagefind-entry.json").read_text())
+        meta = deterministic.read_data_file(
+            folder / f"pagefind.{entry['languages']['en']['hash']}.pf_meta"
+        )
+        yield [
+            [w[0] for w in deterministic.read_data_file(folder / "index" / f"{c[2]}.pf_index")[0]]
+            for c in meta[2]
+        ]
+
+
+def _found(page, url, term):
+    page.goto(url + f"search/?q={term}")
+    wait_for_search(page)
+    expect(page.locator("#search-status")).to_contain_text(f"for “{term}”")
+    return [href.removeprefix(url) for href in _all_results(page)]
+
+
+def test_the_recut_word_index_finds_all_that_pagefinds_own_chunks_find(
+    tmp_path_factory, site_url, browser
+):
+    """Our index cuts Pagefind's word chunks smaller (pagefind_index/deterministic.py). The
+    same site indexed with Pagefind's own chunks, searched in chromium for the words on
+    either side of each of our cuts and their prefixes of 4 characters or more, finds no
+    story the re-cut index does not."""
+    site = reader_site(tmp_path_factory) / "dev"
+    plain = tmp_path_factory.mktemp("pagefind-chunks") / "dev"
+    shutil.copytree(site, plain)
+    with (
+        mock.patch.object(deterministic, "_recut_word_index", lambda *args: None),
+        mock.patch.object(shards, "FORMAT", -shards.FORMAT),  # every shard indexed again
+    ):
+        shards.build_shards(plain, jobs=1)
+    ours, theirs = list(_chunks(site / "pagefind")), list(_chunks(plain / "pagefind"))
+    assert sum(map(len, theirs)) < sum(map(len, ours))  # the baseline has Pagefind's cuts
+    # The promise is for terms of 4+ characters: each word's first four, where a cut that
+    # split a family would show, and the whole words.
+    terms = set()
+    for chunks in ours:
+        for left, right in itertools.pairwise(chunks):
+            terms.update(t for w in (left[-1], right[0]) for t in (w[:4], w) if len(t) >= 4)
+    terms = sorted(t for t in terms if t.isalpha())
+    terms = terms[:: max(1, len(terms) // 30)]
+    assert len(terms) >= 12, terms
+    context, page, problems = open_page(browser, site_url)
+    found_any = 0
+    with serve(plain) as plain_url:
+        for term in terms:
+            recut, native = _found(page, site_url, term), _found(page, plain_url, term)
+            assert set(native) <= set(recut), (term, sorted(set(native) - set(recut)))
+            found_any += bool(recut)
+    context.close()
+    assert found_any >= len(terms) // 2, (found_any, terms)
     assert problems.errors == [], problems.errors
 
 
