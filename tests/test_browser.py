@@ -31,6 +31,8 @@ from tests.conftest import ROOT
 sys.path.insert(0, str(ROOT / "plugins"))
 from pagefind_index import deterministic, shards
 
+from tests.test_pagefind_shards import chunk_words, shard_meta
+
 expect = pytest.importorskip(
     "playwright.sync_api", reason="Playwright for Python is not installed (pip install playwright)"
 ).expect
@@ -218,14 +220,8 @@ def _chunks(bundle):
     manifest = json.loads((bundle / "shards.json").read_text())
     for shard in manifest["shards"]:
         folder = bundle / shard["path"]
-        entry = json.loads((folder / "pagefind-entry.json").read_text())
-        meta = deterministic.read_data_file(
-            folder / f"pagefind.{entry['languages']['en']['hash']}.pf_meta"
-        )
-        yield [
-            [w[0] for w in deterministic.read_data_file(folder / "index" / f"{c[2]}.pf_index")[0]]
-            for c in meta[2]
-        ]
+        words = chunk_words(folder, shard_meta(folder)[2])
+        yield list(words.values())
 
 
 def _found(page, url, term):

@@ -559,29 +559,22 @@ def _recut_word_index(bundle: Path, language: str, meta: list[Any]) -> None:
     for left, right in itertools.pairwise(ranges):
         common = common_prefix(left[1], right[0])
         left[1], right[0] = left[1][: common + 1], right[0][: common + 1]
-    written = set()
-    for number, (chunk, (first, last)) in enumerate(zip(chunks, ranges, strict=True)):
-        name = fragment_name(language, number)
+    names = [fragment_name(language, number) for number in range(len(chunks))]
+    for name, chunk in zip(names, chunks, strict=True):
         heads = [_encode_head(4, 1), _encode_head(4, len(chunk))]  # [[word, …]]
         body = b"".join([*heads, *(data for _, data in chunk)])
         _write_atomically(
             folder / f"{name}.pf_index",
             gzip.compress(SIGNATURE + body, compresslevel=CHUNK_GZIP_LEVEL, mtime=0),
         )
-        written.add(name)
-        ranges[number] = [first, last, name]
-    for name in old_names:
-        if name not in written:
-            (folder / f"{name}.pf_index").unlink()
-    meta[2] = ranges
+    for name in set(old_names) - set(names):
+        (folder / f"{name}.pf_index").unlink()
+    meta[2] = [[*bounds, name] for bounds, name in zip(ranges, names, strict=True)]
 
 
 def _chunk_words(path: Path) -> Iterator[tuple[str, bytes]]:
     """Each word of a word index chunk (``[[[word, pages, …], …]]``) with its encoding."""
-    raw = gzip.decompress(path.read_bytes())
-    if not raw.startswith(SIGNATURE):
-        raise PagefindError(f"{path}: not a Pagefind data file")
-    body = memoryview(raw)[len(SIGNATURE) :]
+    body = memoryview(_data_body(path))
     if len(body) < 2:
         raise PagefindError(f"{path}: empty word index chunk")
     major, count, offset = _head(body, 0)
@@ -637,11 +630,16 @@ def _pair_of(item: Any, first: type, second: type) -> bool:
     )
 
 
-def read_data_file(path: Path) -> Any:
+def _data_body(path: Path) -> bytes:
+    """A Pagefind data file's CBOR: gunzipped, without the signature."""
     raw = gzip.decompress(path.read_bytes())
     if not raw.startswith(SIGNATURE):
         raise PagefindError(f"{path}: not a Pagefind data file")
-    body = raw[len(SIGNATURE) :]
+    return raw[len(SIGNATURE) :]
+
+
+def read_data_file(path: Path) -> Any:
+    body = _data_body(path)
     value, end = cbor_decode(body)
     if end != len(body) or cbor_encode(value) != body:
         raise PagefindError(f"{path}: Pagefind wrote CBOR this module cannot round-trip")
