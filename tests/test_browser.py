@@ -236,7 +236,7 @@ def test_the_recut_word_index_finds_all_that_pagefinds_own_chunks_find(
 ):
     """Our index cuts Pagefind's word chunks smaller (pagefind_index/deterministic.py). The
     same site indexed with Pagefind's own chunks, searched in chromium for the words on
-    either side of each of our cuts and their prefixes of 4 characters or more, finds no
+    either side of each of our cuts and their prefixes of 3 characters or more, finds no
     story the re-cut index does not."""
     site = reader_site(tmp_path_factory) / "dev"
     plain = tmp_path_factory.mktemp("pagefind-chunks") / "dev"
@@ -248,12 +248,12 @@ def test_the_recut_word_index_finds_all_that_pagefinds_own_chunks_find(
         shards.build_shards(plain, jobs=1)
     ours, theirs = list(_chunks(site / "pagefind")), list(_chunks(plain / "pagefind"))
     assert sum(map(len, theirs)) < sum(map(len, ours))  # the baseline has Pagefind's cuts
-    # The promise is for terms of 4+ characters: each word's first four, where a cut that
+    # The promise is for terms of 3+ characters: each word's first three, where a cut that
     # split a family would show, and the whole words.
     terms = set()
     for chunks in ours:
         for left, right in itertools.pairwise(chunks):
-            terms.update(t for w in (left[-1], right[0]) for t in (w[:4], w) if len(t) >= 4)
+            terms.update(t for w in (left[-1], right[0]) for t in (w[:3], w) if len(t) >= 3)
     terms = sorted(t for t in terms if t.isalpha())
     terms = terms[:: max(1, len(terms) // 30)]
     assert len(terms) >= 12, terms

@@ -72,12 +72,15 @@ PAGE_ORDER_SORTS = ("date",)
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 # Word index chunks (see _recut_word_index): the cut size is the square root of the index's
 # encoded bytes times CHUNK_BYTES_FACTOR, at least CHUNK_BYTES_MIN; a cut waits for two
-# words sharing at most CUT_PREFIX leading characters, up to CHUNK_FORCE times that size.
+# words sharing at most CUT_PREFIX leading characters, up to CHUNK_FORCE times that size, so
+# a term of CUT_PREFIX + 1 or more characters finds every word it begins. 2 (3-letter terms
+# such as "oil" or "tax" complete) cost the 20k index nothing measurable over 3 (4-letter
+# terms complete): 139 fewer chunks, "minister" 4.6 KiB more (docs/scaling.md, twelfth pass).
 # At 100,000 stories factors 8 and 24 gave the same first-search bytes and 24 the smaller
 # metadata (docs/scaling.md, eleventh pass). gzip level 9 took 4x as long as 6 for 1.5% less.
 CHUNK_BYTES_MIN = 2048
 CHUNK_BYTES_FACTOR = 24
-CUT_PREFIX = 3
+CUT_PREFIX = 2
 CHUNK_FORCE = 4
 CHUNK_GZIP_LEVEL = 6
 

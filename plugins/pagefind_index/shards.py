@@ -61,7 +61,7 @@ from .deterministic import (
 )
 from .fingerprint import has_body, raw_digest, view_digest
 
-FORMAT = 4  # bump when the layout, the canonical form or the fingerprint's inputs change
+FORMAT = 5  # bump when the layout, the canonical form or the fingerprint's inputs change
 MANIFEST = "shards.json"
 ENTRY = "pagefind-entry.json"
 RUNTIME = "pagefind.js"
