@@ -226,14 +226,23 @@ def test_word_index_is_cut_small_and_each_term_finds_all_its_words(site):
     assert cut >= len(manifest["shards"])  # Pagefind wrote one chunk per shard here
 
 
-def test_recut_keeps_every_word_entry_and_forces_a_cut_in_a_long_run(tmp_path, monkeypatch):
-    """Words sharing a long prefix are cut apart only at CHUNK_FORCE times the target; each
-    entry is kept byte for byte, and the ranges are shortened as Pagefind shortens them."""
+def test_recut_keeps_every_word_entry_and_cuts_long_runs_only_when_forced(tmp_path, monkeypatch):
+    """Words sharing 3 leading characters are cut apart only past CHUNK_FORCE times the
+    target, and words sharing more only past CHUNK_HARD times; each entry is kept byte for
+    byte, and the ranges are shortened as Pagefind shortens them."""
     target = 200
     monkeypatch.setattr(deterministic, "CHUNK_BYTES_MIN", target)
     monkeypatch.setattr(deterministic, "CHUNK_BYTES_FACTOR", 0)
-    names = ["apple", "apricot", *(f"stati{c}" for c in "abcdefghijklmnopqrstuvwxyz"), "zebra"]
-    words = [[w, [[1, [-25, *range(i, i + 12)]], [2, [i, i + 1]]]] for i, w in enumerate(names)]
+    letters = "abcdefghijklmnopqrstuvwxyz"
+    names = [
+        "apple",
+        "apricot",
+        *(f"pro{c}x" for c in letters),  # a run sharing exactly 3 characters
+        *(f"stati{c}{d}" for c in letters for d in "ab"),  # a run sharing 5
+        "zebra",
+    ]
+    assert names == sorted(names)
+    words = [[w, [[1, [-25, *range(i, i + 40)]], [2, [i, i + 1]]]] for i, w in enumerate(names)]
     index = tmp_path / "index"
     index.mkdir()
     body = deterministic.cbor_encode([words])
@@ -245,7 +254,7 @@ def test_recut_keeps_every_word_entry_and_forces_a_cut_in_a_long_run(tmp_path, m
     entries = [deterministic.read_data_file(index / f"{name}.pf_index")[0] for _, _, name in chunks]
     assert [e for chunk in entries for e in chunk] == words
     size = {w[0]: len(deterministic.cbor_encode(w)) for w in words}
-    forced = 0
+    forced = hard = 0
     for (left, right), (before, after) in zip(
         itertools.pairwise(chunks), itertools.pairwise(entries), strict=True
     ):
@@ -254,10 +263,13 @@ def test_recut_keeps_every_word_entry_and_forces_a_cut_in_a_long_run(tmp_path, m
         assert (left[1], right[0]) == (a[: common + 1], b[: common + 1])
         run = sum(size[w[0]] for w in before)
         assert run >= target
-        if common > deterministic.CUT_PREFIX:  # inside the "stati…" run: only when forced
+        if common == deterministic.CUT_PREFIX + 1:  # inside the "pro…" run
             assert run >= deterministic.CHUNK_FORCE * target
             forced += 1
-    assert forced >= 1 and chunks[0][0] == "apple" and chunks[-1][1] == "zebra"
+        elif common > deterministic.CUT_PREFIX + 1:  # inside the "stati…" run
+            assert run >= deterministic.CHUNK_HARD * target
+            hard += 1
+    assert forced >= 1 and hard >= 1 and chunks[0][0] == "apple" and chunks[-1][1] == "zebra"
     found = {
         name: [w[0] for w in chunk] for (_, _, name), chunk in zip(chunks, entries, strict=True)
     }

@@ -71,17 +71,20 @@ META_HASH_LENGTH = 10
 PAGE_ORDER_SORTS = ("date",)
 _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 # Word index chunks (see _recut_word_index): the cut size is the square root of the index's
-# encoded bytes times CHUNK_BYTES_FACTOR, at least CHUNK_BYTES_MIN; a cut waits for two
-# words sharing at most CUT_PREFIX leading characters, up to CHUNK_FORCE times that size, so
-# a term of CUT_PREFIX + 1 or more characters finds every word it begins. 2 (3-letter terms
-# such as "oil" or "tax" complete) cost the 20k index nothing measurable over 3 (4-letter
-# terms complete): 139 fewer chunks, "minister" 4.6 KiB more (docs/scaling.md, twelfth pass).
-# At 100,000 stories factors 8 and 24 gave the same first-search bytes and 24 the smaller
-# metadata (docs/scaling.md, eleventh pass). gzip level 9 took 4x as long as 6 for 1.5% less.
+# encoded bytes times CHUNK_BYTES_FACTOR, at least CHUNK_BYTES_MIN. A cut waits for two words
+# sharing at most CUT_PREFIX leading characters, so a term of CUT_PREFIX + 1 or more
+# characters finds every word it begins; past CHUNK_FORCE times the size it may fall between
+# words sharing one more (terms one character longer stay whole), and past CHUNK_HARD times
+# anywhere. At 100,000 stories factors 8 and 24 gave the same first-search bytes and 24 the
+# smaller metadata; on the 20k index, CUT_PREFIX 2 left 27 of 30,149 3-letter beginnings split
+# across chunks (3 had left 1,281) and no 4-letter one, for 139 fewer chunks and 5 KiB more in
+# a first search (docs/scaling.md, eleventh and twelfth passes). gzip level 9 took 4x as
+# long as 6 for 1.5% less.
 CHUNK_BYTES_MIN = 2048
 CHUNK_BYTES_FACTOR = 24
 CUT_PREFIX = 2
 CHUNK_FORCE = 4
+CHUNK_HARD = 16
 CHUNK_GZIP_LEVEL = 6
 
 
@@ -536,7 +539,8 @@ def _recut_word_index(bundle: Path, language: str, meta: list[Any]) -> None:
     Pagefind shortens them (the runtime looks a term up by them), and a cut goes, where it
     can, between words that share at most ``CUT_PREFIX`` leading characters, so that a
     longer term finds every word it begins in one chunk (the runtime loads one chunk per
-    term, and matches words by prefix). Chunks are named ``<language>_<n>`` in order, like
+    term, and matches words by prefix); a very long run of words sharing more is cut as
+    :func:`_may_cut` allows. Chunks are named ``<language>_<n>`` in order, like
     fragments: the shard's folder name already changes with its pages (see ``shards.py``).
     """
     folder = bundle / "index"
@@ -555,7 +559,7 @@ def _recut_word_index(bundle: Path, language: str, meta: list[Any]) -> None:
         following = words[position + 1][0] if position + 1 < len(words) else None
         if following is None or size < target:
             continue
-        if size >= CHUNK_FORCE * target or common_prefix(word, following) <= CUT_PREFIX:
+        if _may_cut(size, target, common_prefix(word, following)):
             chunks.append([])
             size = 0
     ranges = [[chunk[0][0], chunk[-1][0]] for chunk in chunks]
@@ -573,6 +577,16 @@ def _recut_word_index(bundle: Path, language: str, meta: list[Any]) -> None:
     for name in set(old_names) - set(names):
         (folder / f"{name}.pf_index").unlink()
     meta[2] = [[*bounds, name] for bounds, name in zip(ranges, names, strict=True)]
+
+
+def _may_cut(size: int, target: int, common: int) -> bool:
+    """Whether a chunk of ``size`` bytes (at least ``target``) may end between two words that
+    share ``common`` leading characters (see CUT_PREFIX, CHUNK_FORCE and CHUNK_HARD)."""
+    if common <= CUT_PREFIX:
+        return True
+    if size >= CHUNK_HARD * target:
+        return True
+    return size >= CHUNK_FORCE * target and common <= CUT_PREFIX + 1
 
 
 def _chunk_words(path: Path) -> Iterator[tuple[str, bytes]]:
