@@ -277,6 +277,25 @@ def test_recut_keeps_every_word_entry_and_cuts_long_runs_only_when_forced(tmp_pa
         assert word in found[chunk_for(chunks, word)]
 
 
+def test_word_chunks_benchmark_replays_the_cut_in_use(site, capsys):
+    """benchmarks/word_chunks.py compares cut rules by replaying them on a built index: the
+    rule in use, replayed, gives exactly the chunks the index has."""
+    from benchmarks import word_chunks
+
+    bundle = site / "output" / "pagefind"
+    manifest = json.loads((bundle / "shards.json").read_text())
+    replayed = word_chunks.shard_words(site / "output")
+    assert len(replayed) == len(manifest["shards"])
+    for words, shard in zip(replayed, manifest["shards"], strict=True):
+        folder = bundle / shard["path"]
+        chunks = shard_meta(folder)[2]
+        built = chunk_words(folder, chunks)
+        assert word_chunks.cut(words, deterministic._may_cut) == [built[n] for _, _, n in chunks]
+    assert word_chunks.main([str(site / "output")]) == 0
+    printed = capsys.readouterr().out
+    assert re.search(r"in use .*: [\d,]+ chunks; .*3 chars 0 of [\d,]+", printed), printed
+
+
 def test_plan_splits_large_years_and_keeps_other_pages_apart():
     pages = [f"2019/01/{d:02d}/s/index.html" for d in range(1, 8)] + ["2020/01/01/a/index.html"]
     plans = shards.plan_shards([*pages, "about/index.html"], max_pages=3)
