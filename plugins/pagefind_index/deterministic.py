@@ -77,9 +77,9 @@ _BASE36 = "0123456789abcdefghijklmnopqrstuvwxyz"
 # words sharing one more (terms one character longer stay whole), and past CHUNK_HARD times
 # anywhere. At 100,000 stories factors 8 and 24 gave the same first-search bytes and 24 the
 # smaller metadata; on the 20k index, CUT_PREFIX 2 left 27 of 30,149 3-letter beginnings split
-# across chunks (3 had left 1,281) and no 4-letter one, for 139 fewer chunks and 5 KiB more in
-# a first search (docs/scaling.md, eleventh and twelfth passes). gzip level 9 took 4x as
-# long as 6 for 1.5% less.
+# across chunks (3 had left 1,281) and no 4-letter one, with 139 fewer chunks; a first search
+# grew by 2 KiB at 20k and 21 KiB at 100k (docs/scaling.md, eleventh and twelfth passes).
+# gzip level 9 took 4x as long as 6 for 1.5% less.
 CHUNK_BYTES_MIN = 2048
 CHUNK_BYTES_FACTOR = 24
 CUT_PREFIX = 2
