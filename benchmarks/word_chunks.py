@@ -13,6 +13,7 @@ split across chunks (summed over shards).
 from __future__ import annotations
 
 import argparse
+import itertools
 import json
 import sys
 from collections import defaultdict
@@ -23,7 +24,6 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT / "plugins"))
 
 from pagefind_index import deterministic  # noqa: E402
-from pagefind_index.deterministic import common_prefix  # noqa: E402
 
 Rule = Callable[[int, int, int], bool]  # (chunk bytes, target bytes, common prefix) → cut?
 LENGTHS = (2, 3, 4, 5)
@@ -61,19 +61,9 @@ def shard_words(site: Path) -> list[list[tuple[str, int]]]:
 
 
 def cut(words: list[tuple[str, int]], rule: Rule) -> list[list[str]]:
-    """The chunks ``rule`` gives, as ``_recut_word_index`` walks the words."""
-    target = deterministic.chunk_target(sum(size for _, size in words))
-    chunks: list[list[str]] = [[]]
-    size = 0
-    for position, (word, length) in enumerate(words):
-        chunks[-1].append(word)
-        size += length
-        if position + 1 == len(words) or size < target:
-            continue
-        if rule(size, target, common_prefix(word, words[position + 1][0])):
-            chunks.append([])
-            size = 0
-    return chunks
+    """The chunks ``rule`` gives (the index's own cutting, ``cut_word_list``), as words."""
+    ends = deterministic.cut_word_list(words, rule)
+    return [[w for w, _ in words[start:end]] for start, end in itertools.pairwise([0, *ends])]
 
 
 def split_beginnings(chunks: list[list[str]], length: int) -> tuple[int, int]:

@@ -278,8 +278,9 @@ def test_recut_keeps_every_word_entry_and_cuts_long_runs_only_when_forced(tmp_pa
 
 
 def test_word_chunks_benchmark_replays_the_cut_in_use(site, capsys):
-    """benchmarks/word_chunks.py compares cut rules by replaying them on a built index: the
-    rule in use, replayed, gives exactly the chunks the index has."""
+    """benchmarks/word_chunks.py compares cut rules by replaying the index's own cutting
+    (``cut_word_list``) on the words it reads back from a built index: with the rule in use,
+    that gives exactly the chunks the index has."""
     from benchmarks import word_chunks
 
     bundle = site / "output" / "pagefind"

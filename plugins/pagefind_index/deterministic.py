@@ -51,7 +51,7 @@ import subprocess
 import tempfile
 import threading
 import time
-from collections.abc import Iterator, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import IO, Any
@@ -550,18 +550,8 @@ def _recut_word_index(bundle: Path, language: str, meta: list[Any]) -> None:
         words.extend(_chunk_words(folder / f"{name}.pf_index"))
     if not words:
         return
-    target = chunk_target(sum(len(data) for _, data in words))
-    chunks: list[list[tuple[str, bytes]]] = [[]]
-    size = 0
-    for position, (word, data) in enumerate(words):
-        chunks[-1].append((word, data))
-        size += len(data)
-        following = words[position + 1][0] if position + 1 < len(words) else None
-        if following is None or size < target:
-            continue
-        if _may_cut(size, target, common_prefix(word, following)):
-            chunks.append([])
-            size = 0
+    ends = cut_word_list([(word, len(data)) for word, data in words])
+    chunks = [words[start:end] for start, end in itertools.pairwise([0, *ends])]
     ranges = [[chunk[0][0], chunk[-1][0]] for chunk in chunks]
     for left, right in itertools.pairwise(ranges):
         common = common_prefix(left[1], right[0])
@@ -577,6 +567,25 @@ def _recut_word_index(bundle: Path, language: str, meta: list[Any]) -> None:
     for name in set(old_names) - set(names):
         (folder / f"{name}.pf_index").unlink()
     meta[2] = [[*bounds, name] for bounds, name in zip(ranges, names, strict=True)]
+
+
+def cut_word_list(
+    words: Sequence[tuple[str, int]], may_cut: Callable[[int, int, int], bool] | None = None
+) -> list[int]:
+    """Where a shard's sorted words (each with its encoded size) are cut into chunks: the
+    position after each chunk's last word. A chunk ends once it holds :func:`chunk_target`
+    bytes, at the first place ``may_cut(size, target, shared leading characters)`` allows
+    (default :func:`_may_cut`; benchmarks/word_chunks.py replays other rules)."""
+    may_cut = may_cut or _may_cut
+    target = chunk_target(sum(size for _, size in words))
+    ends: list[int] = []
+    size = 0
+    for position, (word, length) in enumerate(words[:-1]):
+        size += length
+        if size >= target and may_cut(size, target, common_prefix(word, words[position + 1][0])):
+            ends.append(position + 1)
+            size = 0
+    return [*ends, len(words)] if words else []
 
 
 def _may_cut(size: int, target: int, common: int) -> bool:
