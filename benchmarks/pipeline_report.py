@@ -25,6 +25,10 @@ class Report:
     stories: int = 0  # imported
     started: str = ""
     machine: str = ""
+    cores: int = 0  # os.cpu_count() of the machine measured; 0: unknown
+    # CPU seconds a story of the import's own work, in one process with nothing written
+    # (benchmarks/import_work.py); 0: not measured.
+    import_work: float = 0.0
     versions: dict[str, str] = field(default_factory=dict)
     plugins: list[str] = field(default_factory=list)
     indexer: str = ""
@@ -66,9 +70,7 @@ class Report:
         """The rounds measured: passes (ours, Hugo) or stories added (incremental)."""
         return sorted({s.round for s in self.stages if s.system == system and not s.skipped})
 
-    def total(
-        self, system: str, names: Sequence[str], what: str, round: int = 1
-    ) -> float | None:
+    def total(self, system: str, names: Sequence[str], what: str, round: int = 1) -> float | None:
         """The stages' ``what`` (wall, cpu) summed for one pass; None if one is missing."""
         found = [self.get(system, name, round) for name in names]
         if any(s is None or s.skipped for s in found):
@@ -103,9 +105,7 @@ def _row(stage: Stage) -> str:
     )
 
 
-def _total(
-    report: Report, system: str, names: Sequence[str], label: str, round: int = 1
-) -> str:
+def _total(report: Report, system: str, names: Sequence[str], label: str, round: int = 1) -> str:
     found = [report.get(system, n, round) for n in names]
     if any(s is None or s.skipped for s in found):
         return f"{system:<12}{label:<14}{'—':>9}"
@@ -218,6 +218,7 @@ def format_report(report: Report) -> str:
             report.cpu("ours", "build"),
             report.cpu("stock", "build"),
         ),
+        *_budget(report, hugo),
         "",
         *_bars(report, ours, hugo),
         "",
@@ -249,6 +250,36 @@ def format_report(report: Report) -> str:
     if report.profile:
         out += ["", *report.profile]
     return "\n".join(out)
+
+
+def _budget(report: Report, hugo: float | None) -> list[str]:
+    """What the ratio bar leaves for the build: in Hugo + Pagefind's wall time, a machine
+    with ``cores`` cores can spend at most ``cores × wall`` CPU-seconds, however well a
+    pipeline is spread over them. The import and the index (Pagefind itself) come out of that
+    budget first; what remains is the most the build may use for the ratio to reach 1.0."""
+    importing, building, indexing = (report.cpu("ours", n) for n in ("import", "build", "index"))
+    if not report.cores or hugo is None or None in (importing, building, indexing):
+        return []
+    budget = report.cores * hugo
+    fixed = importing + indexing  # type: ignore[operator]
+    total = fixed + building  # type: ignore[operator]
+    lines = [
+        f"CPU budget for a ratio of 1.0: {report.cores} cores × Hugo + Pagefind's {hugo:.2f} s"
+        f" = {budget:.1f} CPU-s",
+        f"  ours import + index use {fixed:.1f} CPU-s ({fixed / budget:.2f} of the budget),"
+        f" which leaves the build {budget - fixed:.1f} CPU-s (it used {building:.1f})",
+        f"  best wall ratio with these stages' CPU and every core busy all the time:"
+        f" {total / report.cores / hugo:.2f}",
+    ]
+    if report.import_work and report.stories:
+        least = report.import_work * report.stories
+        lines.append(
+            f"  the import's own work alone (one process, nothing written):"
+            f" {report.import_work * 1000:.2f} ms a story = {least:.1f} CPU-s for"
+            f" {report.stories} stories; with the index it leaves the build"
+            f" {budget - least - indexing:.1f} CPU-s"  # type: ignore[operator]
+        )
+    return lines
 
 
 def _bars(report: Report, ours: float | None, hugo: float | None) -> list[str]:

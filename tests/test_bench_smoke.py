@@ -106,7 +106,7 @@ def test_the_one_story_bar_takes_the_median_of_the_rounds():
 def test_the_ratio_takes_each_systems_mean_over_the_two_passes():
     """Ours, Hugo, then Hugo, ours again (ABBA): the host's drift within the run weighs on
     both systems alike, and the bar compares the means."""
-    report = Report(20000, "synth")
+    report = Report(20000, "synth", cores=2)
     walls = {
         ("ours", 1): {"import": 10.0, "build": 20.0, "index": 10.0},
         ("hugo", 1): {"build": 10.0, "index": 10.0},
@@ -124,6 +124,20 @@ def test_the_ratio_takes_each_systems_mean_over_the_two_passes():
     assert "ours 40.00 and 50.00 s, Hugo + Pagefind 20.00 and 30.00 s" in printed
     assert re.search(r"^ours\s+total, pass 2\s+50\.00", printed, re.M), printed
     assert "full pipeline ≤ Hugo + Pagefind: NOT MET" in printed
+    # The CPU budget: 2 cores × 25 s; import 10 + index 12.5 CPU-s leave the build 27.5
+    # (it used 22.5); all 45 CPU-s on 2 cores in 25 s: 0.90 at best.
+    assert "2 cores × Hugo + Pagefind's 25.00 s = 50.0 CPU-s" in printed
+    assert "import + index use 22.5 CPU-s (0.45 of the budget), which leaves the build 27.5" in (
+        printed
+    )
+    assert "(it used 22.5)" in printed
+    assert re.search(r"every core busy all the time: 0\.90$", printed, re.M), printed
+    assert "own work alone" not in printed  # not measured
+    report.import_work, report.stories = 0.0005, 10000  # 5 CPU-s: 50 - 5 - 12.5 left
+    assert (
+        "0.50 ms a story = 5.0 CPU-s for 10000 stories; with the index it leaves the"
+        " build 32.5 CPU-s" in format_report(report)
+    )
 
     one_pass = Report(20000, "synth", stages=[s for s in report.stages if s.round == 1])
     assert one_pass.wall("ours", "import", "build", "index") == 40.0
@@ -180,6 +194,9 @@ def test_bench_prints_every_stage(tmp_path):
     assert re.search(per_round, out, re.M), out
     if not skip:  # with Hugo: a second pass of both, Hugo first
         assert "two passes from nothing, in ABBA order" in out, out
+        assert re.search(r"^CPU budget for a ratio of 1\.0: \d+ cores", out, re.M), out
+        own = r"own work alone \(one process, nothing written\): (\d+\.\d\d) ms a story"
+        assert float(re.search(own, out).group(1)) > 0, out
         assert re.search(rf"^ours\s+total, pass 2{number}", out, re.M), out
     assert re.search(r"one story added, build\+index \d+\.\d s \(median of the rounds\)", out), out
     data = json.loads(figures.read_text(encoding="utf-8"))
@@ -201,7 +218,11 @@ def test_deploy_benchmark_publishes_by_push_and_prints_both_builds(tmp_path):
     incremental, with the releases' file lists equal (timings are printed, not asserted)."""
     done = subprocess.run(
         [sys.executable, "-m", "benchmarks.bench_deploy", "--n", str(N), "--workdir", tmp_path],
-        cwd=ROOT, capture_output=True, text=True, timeout=900, check=False,
+        cwd=ROOT,
+        capture_output=True,
+        text=True,
+        timeout=900,
+        check=False,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     out = done.stdout
