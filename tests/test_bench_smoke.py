@@ -195,6 +195,8 @@ def test_bench_prints_every_stage(tmp_path):
     if not skip:  # with Hugo: a second pass of both, Hugo first
         assert "two passes from nothing, in ABBA order" in out, out
         assert re.search(r"^CPU budget for a ratio of 1\.0: \d+ cores", out, re.M), out
+        timed = re.search(r"^prep: the import's own work, one process, (\d+) stories", out, re.M)
+        assert timed and int(timed.group(1)) == N - 1, out  # all but the warm-up story
         own = r"own work alone \(one process, nothing written\): (\d+\.\d\d) ms a story"
         assert float(re.search(own, out).group(1)) > 0, out
         assert re.search(rf"^ours\s+total, pass 2{number}", out, re.M), out
