@@ -255,8 +255,9 @@ def format_report(report: Report) -> str:
 def _budget(report: Report, hugo: float | None) -> list[str]:
     """What the ratio bar leaves for the build: in Hugo + Pagefind's wall time, a machine
     with ``cores`` cores can spend at most ``cores × wall`` CPU-seconds, however well a
-    pipeline is spread over them. The import and the index (Pagefind itself) come out of that
-    budget first; what remains is the most the build may use for the ratio to reach 1.0."""
+    pipeline is spread over them. The import and the index (mostly Pagefind itself) come out
+    of that budget first; what remains is the most the build may use for the ratio to reach
+    1.0."""
     importing, building, indexing = (report.cpu("ours", n) for n in ("import", "build", "index"))
     if not report.cores or hugo is None or None in (importing, building, indexing):
         return []
