@@ -20,12 +20,13 @@ GITHUB_PAGES_BRANCH ?= gh-pages
 PYTEST_ARGS ?=
 PELICANOPTS ?=
 BENCH_N ?= 20000
+GROWTH_N ?= 1000,10000,20000,100000
 OFFLINEDIR ?= $(BASEDIR)/offline-output
 BAG ?= $(BASEDIR)/offline-bag
 
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv import html site serve publish github clean test lint golden offline bag verify fuzz bench bench-deploy
+.PHONY: help venv import html site serve publish github clean test lint golden offline bag verify fuzz bench bench-deploy bench-growth
 
 help:
 	@echo "make serve    import the bundled samples, build the site + search index, serve http://$(HOST):$(PORT)"
@@ -41,6 +42,7 @@ help:
 	@echo "make verify   validate BAG=path (folder or zip), naming every missing or altered file"
 	@echo "make bench    full pipeline benchmark vs Hugo + Pagefind and stock Pelican (BENCH_N=20000)"
 	@echo "make bench-deploy  publishing one more story by git push, incremental vs clean (BENCH_N)"
+	@echo "make bench-growth  cost per stage as N grows: make bench at each of GROWTH_N, one table"
 	@echo "make fuzz     long property-based fuzz run of every input reader (EXAMPLES=N, default 2000)"
 
 # The virtual environment, rebuilt when pyproject.toml changes.
@@ -106,6 +108,12 @@ fuzz: $(STAMP)
 bench: $(STAMP)
 	$(BIN)/pip install --quiet -e '.[test,bench]'
 	$(PYTHON) -m benchmarks.bench_pipeline --n $(BENCH_N)
+
+# Cost per stage as the archive grows (docs/scaling.md): the benchmark at each N of GROWTH_N
+# (from 50,000 on without Hugo, stock Pelican and one-story rebuilds), then one table.
+bench-growth: $(STAMP)
+	$(BIN)/pip install --quiet -e '.[test,bench]'
+	$(PYTHON) -m benchmarks.growth --run $(GROWTH_N)
 
 # Publishing by git push with the real hook (deploy/): one more story, incremental vs clean.
 bench-deploy: $(STAMP)
