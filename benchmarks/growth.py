@@ -78,8 +78,8 @@ def _from_json(path: Path, text: str) -> Report:
 _HEAD = re.compile(r"News archive pipeline benchmark: N=(\d+) (\S+) stories \((\d+) imported\)")
 _ROW = re.compile(
     r"^(ours|stock|hugo|incremental)\s+(import|build\+related|build|index|ours import|"
-    r"ours build|ours index)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+\d+\.\d+\s+(\d+)\s+(\d+\.\d+)c\s+"
-    r"(\d+\.\d+)c(?:  (.*))?$"
+    r"ours build|ours index)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+\d+\.\d+\s+(\d+)\s+(\d+\.\d+)c"
+    r"(?:\s+(\d+\.\d+)c)?(?:  (.*))?$"  # runs before M (2026-12-03) printed no steal column
 )
 _PAGES = re.compile(r"^output: ours (\d+) HTML pages")
 _BROWSER = re.compile(r"^first search in chromium for .*?: (\d+) KiB until the first results")
@@ -122,7 +122,7 @@ def parse_printed(text: str, name: str = "output") -> Report:
                 user=float(cpu),
                 peak_rss=int(rss) * 2**20,
                 other_cpu=float(other) * wall_s,
-                steal=float(steal) * wall_s,
+                steal=float(steal or 0) * wall_s,
                 note=note,
                 round=round,
             )
