@@ -147,10 +147,15 @@ def _walls(values: Sequence[float]) -> str:
     return ", ".join(f"{v:.2f}" for v in values) if values else "—"
 
 
-def _per_story(cpu: float | None, stories: int) -> str:
-    if cpu is None or not stories:
-        return "—"
-    return f"{cpu:.1f} ({cpu / stories * 1000:.2f})"
+def ms_a_story(report: Report, *stages: str) -> float | None:
+    """CPU milliseconds per imported story of our ``stages`` (the mean of the passes)."""
+    cpu = report.cpu("ours", *stages)
+    return None if cpu is None or not report.stories else cpu / report.stories * 1000
+
+
+def _per_story(report: Report, *stages: str) -> str:
+    ms = ms_a_story(report, *stages)
+    return "—" if ms is None else f"{report.cpu('ours', *stages):.1f} ({ms:.2f})"
 
 
 def _mb(rows: Sequence[Stage]) -> str:
@@ -164,14 +169,14 @@ def columns(report: Report) -> dict[str, str]:
     for stage in STAGES:
         rows = _stage_rows(report, stage)
         cells[f"{stage}, wall s"] = _walls([s.wall for s in rows])
-        cells[f"{stage}, CPU s (ms a story)"] = _per_story(report.cpu("ours", stage), stories)
+        cells[f"{stage}, CPU s (ms a story)"] = _per_story(report, stage)
         cells[f"{stage}, peak RSS"] = _mb(rows)
         if stage == "import":
             rates = [stories / s.wall for s in rows if s.wall]
             cells["import, dumps/s"] = ", ".join(f"{r:.0f}" for r in rates) or "—"
     totals = [report.total("ours", STAGES, "wall", r) for r in report.passes("ours") or [1]]
     cells["full pipeline, wall s"] = _walls([t for t in totals if t is not None])
-    cells["full pipeline, CPU s (ms a story)"] = _per_story(report.cpu("ours", *STAGES), stories)
+    cells["full pipeline, CPU s (ms a story)"] = _per_story(report, *STAGES)
     pages = report.pages.get("ours")
     cells["HTML pages"] = f"{pages:,}" if pages else "—"
     walls = report.incremental_walls()
@@ -225,11 +230,7 @@ def format_growth(reports: Sequence[Report], names: Sequence[str] | None = None)
             f" stories, {large.incremental_wall():.2f} s at {large.stories:,})",
         ]
     per_story = {
-        stage: [
-            report.cpu("ours", stage) / report.stories * 1000
-            for report in runs
-            if report.stories and report.cpu("ours", stage) is not None
-        ]
+        stage: [ms for report in runs if (ms := ms_a_story(report, stage)) is not None]
         for stage in STAGES
     }
     if len(runs) > 1 and all(per_story.values()):
