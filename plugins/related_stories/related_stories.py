@@ -261,8 +261,9 @@ def _finish(job: _Background) -> None:
     _pending.remove(job)
     waited = time.perf_counter()
     _pid, status = os.waitpid(job.pid, 0)
-    log.debug("related stories: waited %.2f s for the background process",
-              time.perf_counter() - waited)
+    log.debug(
+        "related stories: waited %.2f s for the background process", time.perf_counter() - waited
+    )
     try:
         outcome = pickle.loads(Path(job.path).read_bytes())
     except (OSError, EOFError, pickle.UnpicklingError):
@@ -275,8 +276,11 @@ def _finish(job: _Background) -> None:
     linked = outcome.get("linked")
     if linked is None or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
         reason = outcome.get("error") or f"exit status {status}"
-        log.warning("related stories: the background process failed (%s); computing them in "
-                    "the build process", reason)
+        log.warning(
+            "related stories: the background process failed (%s); computing them in "
+            "the build process",
+            reason,
+        )
         log.debug("%s", outcome.get("traceback", ""))
         _attach(job.articles, compute_links(job.articles, job.settings), "in process")
         return
@@ -322,7 +326,21 @@ def attach_related(generator) -> None:
     generator.generate_output = generate_output
 
 
+def _related_stamp(value, ref, unread: frozenset) -> list:
+    """render_pool's key part for ``related_stories``: each linked story (as listed), its
+    score unless no template or code reads it, and the reasons (tuples of strings)."""
+    parts: list = []
+    for other, score, reasons in value:
+        parts += [ref(other), "-" if 1 in unread else repr(score), repr(reasons)]
+    return parts
+
+
+def content_fields(_writer) -> dict:
+    return {"links": {"related_stories": _related_stamp}}
+
+
 def register() -> None:
+    signal("render_pool.content_fields").connect(content_fields)
     signals.initialized.connect(on_initialized)
     signals.article_generator_finalized.connect(attach_related)
     BEFORE_RENDER.connect(finish_pending)

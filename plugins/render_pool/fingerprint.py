@@ -67,7 +67,7 @@ import logging
 import os
 import sys
 import types
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from pathlib import PurePath
 
 from jinja2 import TemplateNotFound, nodes
@@ -134,6 +134,11 @@ def _joined_digest(records: list[bytes]) -> bytes:
     return hashlib.blake2b(b"".join(records), digest_size=_DIGEST).digest()
 
 
+# A plugin's description of a field linking to contents: ``fn(value, ref, unread)`` → parts
+# for ``digest`` (see Fingerprinter._stamped_links).
+LinkStamp = Callable[[object, Callable[[object], bytes], frozenset], list]
+
+
 class Volatile(Exception):
     """A value that has no deterministic fingerprint; the page must always be rendered."""
 
@@ -157,14 +162,31 @@ class Fingerprinter:
         markers: Mapping[int, str],
         unread: Mapping[str, frozenset[int]] = {},
         project: Iterable[str] = (),
+        born: Mapping[int, tuple] | None = None,
+        derived: Iterable[str] = (),
+        link_stamps: Mapping[str, LinkStamp] | None = None,
     ):
         self.markers = dict(markers)  # id(settings) → "<settings>", id(context) → "<context>"
+        # Fields a plugin sets from the content's own (born) fields only: covered by the
+        # born stamp too (see ``born.py``); and fields linking to other contents that a
+        # plugin describes itself, from the fingerprints of the contents they name.
+        self.derived = frozenset(derived)
+        self.link_stamps = dict(link_stamps or {})
+        # id(content) → (content, field names, ids of their values, stamp) as the content
+        # was when Pelican's constructor finished (see ``born.py``): fields still holding
+        # those objects are described by the stamp of the file they were read from.
+        self.born = born or {}
+        self._born_split: dict[int, tuple[bytes, frozenset[int]]] = {}
+        self._fast: dict[int, tuple[object, tuple | None]] = {}  # see _fast_split
         # attribute → tuple positions no template or code reads (see unread_positions)
         self.unread = dict(unread)
         self.memo: dict[tuple[int, int], tuple[object, bytes]] = {}
         self.in_progress: set[tuple[int, int]] = set()
         self.warned: set[str] = set()
         self.Content = _content_class()
+        from pelican.paginator import Page
+
+        self.Page = Page
         # Fields of contents and of our own classes (plugins, newsarchive) that the page's
         # templates, the class's own methods and the code of the Jinja filters the page uses
         # never read are left out (``readable``, set per page by the writer; None: keep
@@ -238,6 +260,15 @@ class Fingerprinter:
         key = (id(obj), mode)
         hit = self._recall(key)
         if hit is not None:
+            return hit
+        if t is self.Page:
+            # Pelican makes a new Page for every use (a list page's own, its previous and
+            # its next): each page of a list would walk three. A Page is its paginator's
+            # slice, so it is walked once per (paginator, number).
+            pkey = ("page", id(obj.paginator), obj.number, mode)
+            hit = self._recall(pkey)
+            if hit is None:
+                hit = self._memoised(pkey, obj, lambda: b"H" + self._walk(obj, t, mode))
             return hit
         if t is list and len(obj) <= _SHORT:
             return self._short_list(obj, key, mode)
@@ -581,7 +612,15 @@ class Fingerprinter:
             entry = self._own_records[key] = (content, [None] * len(own_all))
         cache = entry[1]
         records: list[bytes] = [split[5]]
+        born = self._born_positions(content, own_all) if self.born else None
+        if born is not None:
+            records.append(born[0])
+            born_at = born[1]
+        else:
+            born_at = frozenset()
         for i in range(len(own_all)) if kept is None else kept:
+            if i in born_at:
+                continue
             record = cache[i]
             if record is None:
                 field, value = own_all[i]
@@ -589,6 +628,107 @@ class Fingerprinter:
                 if plain:
                     cache[i] = record
             records.append(record)
+        return _joined_digest(records)
+
+    def _born_positions(self, content, own_all: list) -> tuple[bytes, frozenset[int]] | None:
+        """(the stamp record, the positions of ``own_all`` it stands for): the own fields
+        that still hold the object Pelican's constructor left there. Those are a function
+        of the source file (its stamp: path, size, modification time, as Pelican's content
+        cache checks it), the settings and the code, all of which are in the key already;
+        a field set or replaced later (by a plugin) is walked as any other. None when the
+        content was not recorded when it was made."""
+        hit = self._born_split.get(id(content))
+        if hit is not None:
+            return hit
+        entry = self.born.get(id(content))
+        if entry is None or entry[0] is not content:
+            return None
+        _content, names, ids, stamp = entry
+        initial = dict(zip(names, ids, strict=True))
+        derived = self.derived
+        positions = frozenset(
+            i
+            for i, (name, value) in enumerate(own_all)
+            if initial.get(name) == id(value) or name in derived
+        )
+        result = self._born_split[id(content)] = (_record("<born>", stamp), positions)
+        return result
+
+    def _fast_split(self, content) -> tuple | None:
+        """For a content whose fields Pelican's constructor set all still hold what they
+        held then (checked in one comparison of identities): the stamp's record, and the
+        fields set since, split as ``_content`` splits them (own fields, links to contents;
+        each sorted, with their interned names). The fields the constructor set are all
+        described by the stamp, so they need not be sorted or looked at one by one. None:
+        not recorded when made, or a field was replaced or removed since (then the general
+        path, with ``_born_positions``)."""
+        hit = self._fast.get(id(content))
+        if hit is not None:
+            return hit[1]
+        entry = self.born.get(id(content))
+        if entry is None or entry[0] is not content:
+            return None
+        _content, names, ids, stamp = entry
+        attrs = vars(content)
+        n = len(names)
+        keys = tuple(attrs)
+        if keys[:n] != names or tuple(map(id, attrs.values()))[:n] != ids:
+            self._fast[id(content)] = (content, None)
+            return None
+        derived = self.derived
+        own: list = []
+        links: list = []
+        stamps = self.link_stamps
+        for k in sorted(keys[n:]):
+            if k in derived:
+                continue
+            v = attrs[k]
+            if k in stamps or (type(v) is not str and v is not None and self._links_contents(v)):
+                links.append((k, v))
+            else:
+                own.append((k, v))
+        split = (
+            _header("content:" + type(content).__qualname__),
+            _record("<born>", stamp),
+            own,
+            self._interned(own),
+            links,
+            self._interned(links),
+        )
+        self._fast[id(content)] = (content, split)
+        return split
+
+    def _stamped_content(self, content, split: tuple, mode: int) -> bytes:
+        header, born, own, own_names, links, links_names = split
+        t = type(content)
+        if mode == self.FULL:
+            shallow = self._content(content, self.SHALLOW)
+            return digest(shallow, self._stamped_links(self._content_fields(t, links, links_names)))
+        kept = self._content_kept(t, own_names)
+        records = [header, born]
+        for i in range(len(own)) if kept is None else kept:
+            field, value = own[i]
+            records.append(self._field_record(field, value, mode)[0])
+        return _joined_digest(records)
+
+    def _stamped_links(self, links: list) -> bytes:
+        """A content's links, each described by the plugin that attached it (``link_stamps``:
+        ``fn(value, ref, unread)`` returns the parts of the link's description, ``ref(c)``
+        being how a content it names is described, as when listed) or else walked."""
+        records: list[bytes] = [_header("links")]
+
+        def ref(other) -> bytes:
+            if isinstance(other, self.Content):
+                return b"C" + self._content(other, self.SHALLOW)
+            return self.value(other, self.SHALLOW)
+
+        for field, value in links:
+            fn = self.link_stamps.get(field)
+            if fn is None:
+                records.append(self._field_record(field, value, self.SHALLOW)[0])
+                continue
+            part = b"L" + digest(*fn(value, ref, self.unread.get(field, frozenset())))
+            records.append(_record(field, part))
         return _joined_digest(records)
 
     def _identity(self, content) -> bytes:
@@ -660,6 +800,9 @@ class Fingerprinter:
             return hit
 
         def compute() -> bytes:
+            fast = self._fast_split(content) if self.born else None
+            if fast is not None:
+                return self._stamped_content(content, fast, mode)
             split = self._content_split.get(id(content))
             if split is None:
                 own_all, links_all = [], []
@@ -685,7 +828,11 @@ class Fingerprinter:
                 # links (neighbours, related stories) with the own fields of what they name.
                 own = self._content(content, self.SHALLOW)
                 links = self._content_fields(t, links_all, links_names)
-                result = digest(own, self._fields("links", links, self.SHALLOW, (content, -1)))
+                stamps = self.link_stamps
+                if stamps and id(content) in self.born and any(f in stamps for f, _ in links):
+                    result = digest(own, self._stamped_links(links))
+                else:
+                    result = digest(own, self._fields("links", links, self.SHALLOW, (content, -1)))
             else:
                 # A content reached through another (a neighbour, a related story) or
                 # listed on a page: its own fields, without its links to further contents

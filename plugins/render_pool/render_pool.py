@@ -26,6 +26,7 @@ import weakref
 
 from pelican import signals
 
+from . import born
 from .writer import RenderPoolWriter
 
 log = logging.getLogger(__name__)
@@ -84,6 +85,11 @@ class _Writer(RenderPoolWriter):
 def on_initialized(pelican) -> None:
     check_settings(pelican.settings)
     _atomic_pelican_cache()
+    born.reset()
+    if pelican.settings["RENDER_SKIP_UNCHANGED"]:
+        signals.content_object_init.connect(born.record)
+    else:
+        signals.content_object_init.disconnect(born.record)
 
 
 def get_writer(_pelican):
@@ -156,8 +162,11 @@ def _atomic_pelican_cache() -> None:
             del self._cache[name]
         if stale:
             self._render_pool_dirty = True
-            log.debug("content cache %s: %d entries of removed files dropped", self._cache_path,
-                      len(stale))
+            log.debug(
+                "content cache %s: %d entries of removed files dropped",
+                self._cache_path,
+                len(stale),
+            )
         if getattr(self, "_render_pool_loaded", False) and not getattr(
             self, "_render_pool_dirty", True
         ):

@@ -50,6 +50,7 @@ from pelican.plugins import signals
 from pelican.utils import get_relative_path, path_to_url, sanitised_join
 from pelican.writers import FileOverwriteFailedError, Writer
 
+from .born import BORN
 from .fingerprint import (
     CodeReads,
     Fingerprinter,
@@ -64,7 +65,7 @@ from .fingerprint import (
 
 log = logging.getLogger(__name__)
 
-MANIFEST_VERSION = 1
+MANIFEST_VERSION = 2
 # Below this many pages to render, forking costs more than it saves (page tables of a
 # large parent are copied at fork).
 MIN_PAGES_TO_FORK = 16
@@ -82,6 +83,14 @@ BEFORE_RENDER = signal("render_pool.before_render")
 # RENDER_SKIP_UNCHANGED) is left as it was, so what a plugin learnt about it still holds.
 PAGE_FACTS = signal("render_pool.page_facts")
 PAGES_WRITTEN = signal("render_pool.pages_written")
+# How a plugin's fields on contents enter render keys, so that they need not be walked: a
+# receiver returns ``{"derived": [names], "links": {name: fn}}`` or None. "derived": fields
+# the plugin sets from the content's own fields alone (with settings and code), covered by
+# the stamp of the content's source file (``born.py``). "links": fields naming other
+# contents, described by ``fn(value, ref, unread)`` (see ``fingerprint.LinkStamp``), which
+# must return parts that change whenever anything a template can read through the field
+# changes, other than what ``ref(content)`` of the contents it names already covers.
+CONTENT_FIELDS = signal("render_pool.content_fields")
 
 
 class RenderPoolError(RuntimeError):
@@ -564,7 +573,20 @@ class RenderPoolWriter(Writer):
                 if unread is None
                 else {a: p & found[a] for a, p in unread.items() if a in found and p & found[a]}
             )
-        return Fingerprinter(markers, unread or {}, self._code_files())
+        derived: set[str] = set()
+        link_stamps: dict = {}
+        for _receiver, answer in CONTENT_FIELDS.send(self):
+            if answer:
+                derived |= set(answer.get("derived", ()))
+                link_stamps.update(answer.get("links", {}))
+        return Fingerprinter(
+            markers,
+            unread or {},
+            self._code_files(),
+            born=BORN,
+            derived=derived,
+            link_stamps=link_stamps,
+        )
 
     def _readable(self, use, env) -> frozenset[str] | None:
         """Attribute names a page rendered with this template can read: its templates'

@@ -25,7 +25,7 @@ from .archive_calendar import year_calendars, year_links
 from .jsonld import absolute, base_url, news_article, script_json
 from .period_archives import install as install_linear_archives
 from .sitemap import page_fact, write_sitemaps
-from .story_fields import all_stories, cache_story_fields
+from .story_fields import STORY_FIELDS, all_stories, cache_story_fields
 from .teasers import reset as reset_teasers
 from .teasers import story_teaser
 
@@ -76,9 +76,7 @@ def on_initialized(pelican) -> None:
     filters = dict(settings.get("JINJA_FILTERS") or {})
     filters["news_jsonld"] = functools.partial(news_jsonld, settings=settings)
     filters["absolute_url"] = functools.partial(absolute_url, settings=settings)
-    filters["story_teaser"] = functools.partial(
-        story_teaser, cache=settings["STORY_TEASER_CACHE"]
-    )
+    filters["story_teaser"] = functools.partial(story_teaser, cache=settings["STORY_TEASER_CACHE"])
     settings["JINJA_FILTERS"] = filters
 
 
@@ -165,7 +163,13 @@ def on_finalized(pelican) -> None:
         shutil.copyfile(icon, output / "favicon.ico")
 
 
+def content_fields(_writer) -> dict:
+    """For render_pool's keys: the story fields set from each story's own fields alone."""
+    return {"derived": STORY_FIELDS}
+
+
 def register() -> None:
+    signal("render_pool.content_fields").connect(content_fields)
     signals.initialized.connect(on_initialized)
     signals.article_generator_init.connect(install_linear_archives)
     signals.article_generator_pretaxonomy.connect(on_articles_read)

@@ -27,6 +27,10 @@ DATE_FIELDS = {
 }
 
 
+# Every field cache_story_fields sets: each a function of the story's own fields.
+STORY_FIELDS = ("override_url", "override_save_as", "date_iso", *DATE_FIELDS)
+
+
 def cache_story_fields(stories: Iterable) -> int:
     """Set ``override_url``, ``override_save_as``, ``date_iso`` and :data:`DATE_FIELDS` on
     every story."""
