@@ -336,7 +336,9 @@ def _related_stamp(value, ref, unread: frozenset) -> list:
 
 
 def content_fields(_writer) -> dict:
-    return {"links": {"related_stories": _related_stamp}}
+    # "late": attached at render_pool's BEFORE_RENDER, being worked out in the background
+    late = ["related_stories"] if _pending else []
+    return {"links": {"related_stories": _related_stamp}, "late": late}
 
 
 def register() -> None:

@@ -165,6 +165,7 @@ class Fingerprinter:
         born: Mapping[int, tuple] | None = None,
         derived: Iterable[str] = (),
         link_stamps: Mapping[str, LinkStamp] | None = None,
+        late: Iterable[str] = (),
     ):
         self.markers = dict(markers)  # id(settings) → "<settings>", id(context) → "<context>"
         # Fields a plugin sets from the content's own (born) fields only: covered by the
@@ -172,6 +173,7 @@ class Fingerprinter:
         # plugin describes itself, from the fingerprints of the contents they name.
         self.derived = frozenset(derived)
         self.link_stamps = dict(link_stamps or {})
+        self.late = frozenset(late)  # link fields attached after the first keys (writer)
         # id(content) → (content, field names, ids of their values, stamp) as the content
         # was when Pelican's constructor finished (see ``born.py``): fields still holding
         # those objects are described by the stamp of the file they were read from.
@@ -698,6 +700,24 @@ class Fingerprinter:
         self._fast[id(content)] = (content, split)
         return split
 
+    def describe(self, content) -> None:
+        """Work out a content's own fields' description now (as listed, under the current
+        readable set), so that later keys find it made."""
+        self._content(content, self.SHALLOW)
+
+    def links_changed(self) -> None:
+        """Contents were given new link fields (``late``): forget how their fields were
+        split and every description that took links in (a page's own content, FULL). Their
+        own fields' descriptions hold: links are never part of them."""
+        self._fast.clear()
+        self._content_split.clear()
+        self._born_split.clear()
+        self._own_records.clear()
+        for table in (self.memo, *self.rmemo.values()):
+            stale = [k for k in table if len(k) == 2 and k[1] == self.FULL]
+            for k in stale:
+                del table[k]
+
     def _stamped_content(self, content, split: tuple, mode: int) -> bytes:
         header, born, own, own_names, links, links_names = split
         t = type(content)
@@ -1216,14 +1236,21 @@ class TemplateAnalyser:
     """Reads each template's AST once per environment (Pelican gives every generator its
     own Jinja environment, with the same loaders)."""
 
-    def __init__(self):
-        self._single: dict[tuple[int, str], tuple] = {}
-        self._closure: dict[tuple[int, str], TemplateUse] = {}
-        self._env_digest: dict[int, bytes] = {}
-        self._unread: dict[int, dict[str, frozenset[int]]] = {}
+    def __init__(self, store: dict | None = None):
+        # Keyed by the environment's digest, not its identity: Pelican's generators each
+        # make an environment with the same loaders, filters and options, and the
+        # templates were read and analysed again for every one (~0.5 s a build).
+        self._single: dict[tuple[bytes, str], tuple] = {}
+        self._closure: dict[tuple[bytes, str], TemplateUse] = {}
+        self._env_digest: dict[int, tuple[object, bytes]] = {}
+        self._unread: dict[bytes, dict[str, frozenset[int]]] = {}
+        self._code: dict[tuple[str, ...], bytes] = {}
+        # Results kept between builds (see RenderPoolWriter._analysis), by a digest of
+        # everything they depend on; None: nothing is kept.
+        self.store = store
 
     def _parse(self, env, name: str):
-        key = (id(env), name)
+        key = (self.environment_digest(env), name)
         if key not in self._single:
             source = env.loader.get_source(env, name)[0]
             ast = env.parse(source, name)
@@ -1299,7 +1326,7 @@ class TemplateAnalyser:
 
     def use(self, template) -> TemplateUse:
         env, name = template.environment, template.name
-        key = (id(env), name)
+        key = (self.environment_digest(env), name)
         if key not in self._closure:
             loads: dict[str, list | None] = {}
             stored: set[str] = set()
@@ -1368,8 +1395,14 @@ class TemplateAnalyser:
         string (``map(attribute=…)``, ``x["…"]``), no template reads the whole context, and
         no Python module other than the one assigning it reads it
         (``x.attr``/``getattr(x, "attr")``)."""
-        key = id(env)
+        code_files = tuple(code_files)
+        if code_files not in self._code:
+            self._code[code_files] = code_digest(code_files)
+        key = digest("unread", self.environment_digest(env), self._code[code_files])
         if key in self._unread:
+            return self._unread[key]
+        if self.store is not None and key in self.store:
+            self._unread[key] = self.store[key]
             return self._unread[key]
         loops: dict[str, frozenset[int]] = {}
         bad: set[str] = set()
@@ -1416,6 +1449,8 @@ class TemplateAnalyser:
             if _python_reads(attr, code_files):
                 del found[attr]
         self._unread[key] = found
+        if self.store is not None:
+            self.store[key] = found
         return found
 
     def all_templates_digest(self, env) -> bytes:
@@ -1427,8 +1462,8 @@ class TemplateAnalyser:
     def environment_digest(self, env) -> bytes:
         """The environment's options and the code behind its filters, tests and globals
         (their module and name; the module's source is in ``code_digest``)."""
-        key = id(env)
-        if key not in self._env_digest:
+        hit = self._env_digest.get(id(env))
+        if hit is None or hit[0] is not env:
             parts: list[str | bytes] = ["env"]
             for table in (env.filters, env.tests, env.globals):
                 for name in sorted(table):
@@ -1445,8 +1480,11 @@ class TemplateAnalyser:
                 if isinstance(v, bool | str | int | type(None))
             )
             parts.append(repr(options))
-            self._env_digest[key] = digest(*parts)
-        return self._env_digest[key]
+            # and every template it can load: environments are told apart by what they are,
+            # so one with the same filters over other templates is another environment
+            parts.append(self.all_templates_digest(env) if env.loader is not None else b"")
+            hit = self._env_digest[id(env)] = (env, digest(*parts))
+        return hit[1]
 
 
 # --- code ------------------------------------------------------------------------------

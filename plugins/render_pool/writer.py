@@ -36,6 +36,7 @@ import io
 import json
 import logging
 import os
+import pickle
 import sys
 import tempfile
 import time
@@ -90,7 +91,27 @@ PAGES_WRITTEN = signal("render_pool.pages_written")
 # contents, described by ``fn(value, ref, unread)`` (see ``fingerprint.LinkStamp``), which
 # must return parts that change whenever anything a template can read through the field
 # changes, other than what ``ref(content)`` of the contents it names already covers.
+# "late": link fields the plugin attaches only at ``BEFORE_RENDER`` (and nothing else it
+# changes then): pages whose templates cannot read them are keyed before (_early_keys).
 CONTENT_FIELDS = signal("render_pool.content_fields")
+
+
+class _UsedDict(dict):
+    """A dict that remembers which keys were looked up or stored (``used``)."""
+
+    def __init__(self, *args):
+        super().__init__(*args)
+        self.used: set = set()
+
+    def __contains__(self, key):
+        found = super().__contains__(key)
+        if found:
+            self.used.add(key)
+        return found
+
+    def __setitem__(self, key, value):
+        self.used.add(key)
+        super().__setitem__(key, value)
 
 
 class RenderPoolError(RuntimeError):
@@ -112,6 +133,7 @@ class Job:
     main_lsu: Any = None  # the shared context's localsiteurl while it renders
     feed: tuple = ()  # feed: (elements, url, feed_type, feed_title)
     key: bytes | None = None
+    keyed: bool = False  # key computed already (before late fields were attached)
     intact_sha: str | None = None  # the existing file's hash, when it is the one we wrote
     old_entry: list | None = None  # the previous build's manifest entry, when still intact
 
@@ -180,6 +202,7 @@ class RenderPoolWriter(Writer):
         self._prefix = os.path.join(os.path.abspath(self.output_path), "")
         name = hashlib.sha256(out.encode()).hexdigest()[:16] + ".json"
         self.manifest_path = os.path.join(cache, name)
+        self.analysis_path = os.path.join(cache, "analysis.pickle")
 
     # --- recording -------------------------------------------------------------------
 
@@ -419,7 +442,8 @@ class RenderPoolWriter(Writer):
             gc.disable()
             try:
                 for job in jobs:
-                    job.key = self._key(job, fp)
+                    if not job.keyed:
+                        job.key = self._key(job, fp)
                 if gc.get_freeze_count():
                     gc.freeze()
             finally:
@@ -575,10 +599,12 @@ class RenderPoolWriter(Writer):
             )
         derived: set[str] = set()
         link_stamps: dict = {}
+        late: set[str] = set()
         for _receiver, answer in CONTENT_FIELDS.send(self):
             if answer:
                 derived |= set(answer.get("derived", ()))
                 link_stamps.update(answer.get("links", {}))
+                late |= set(answer.get("late", ()))
         return Fingerprinter(
             markers,
             unread or {},
@@ -586,6 +612,7 @@ class RenderPoolWriter(Writer):
             born=BORN,
             derived=derived,
             link_stamps=link_stamps,
+            late=late,
         )
 
     def _readable(self, use, env) -> frozenset[str] | None:
@@ -596,6 +623,17 @@ class RenderPoolWriter(Writer):
             return None
         cache = self.__dict__.setdefault("_readable_cache", {})
         key = (id(use), id(env))
+        store = self._analyser.store
+        skey = None
+        if key not in cache and store is not None:
+            # What the code reachable from this template can read depends only on the code,
+            # the environment (its filters, tests, globals and templates) and the template:
+            # kept between builds (parsing the project's modules again took ~1 s a build).
+            skey = digest(
+                "readable", self._code(), self._analyser.environment_digest(env), use.sources
+            )
+            if skey in store:
+                cache[key] = (use, store[skey])
         if key not in cache:
             roots = []
             for kind, table in (
@@ -609,7 +647,40 @@ class RenderPoolWriter(Writer):
                         roots.append(func)
             reads = self._code_reads().reads(roots)
             cache[key] = (use, None if reads is None else use.attrs | reads)
+            if skey is not None:
+                store[skey] = cache[key][1]
         return cache[key][1]
+
+    def _code(self) -> bytes:
+        if not hasattr(self, "_code_digest"):
+            self._code_digest = code_digest(self._code_files())
+        return self._code_digest
+
+    # --- analysis kept between builds ----------------------------------------------------
+
+    def _load_analysis(self) -> None:
+        """Give the template analyser what earlier builds worked out (see ``_readable``,
+        ``TemplateAnalyser.unread_positions``); entries are keyed by digests of all they
+        depend on, so a stale one is never found, only left unused (and dropped at save)."""
+        try:
+            with open(self.analysis_path, "rb") as handle:
+                store = pickle.load(handle)
+            if not isinstance(store, dict):
+                store = {}
+        except (OSError, EOFError, pickle.UnpicklingError, AttributeError, ValueError):
+            store = {}
+        self._analysis_loaded = dict(store)
+        self._analyser.store = _UsedDict(store)
+
+    def _save_analysis(self) -> None:
+        store = self._analyser.store
+        if store is None:
+            return
+        kept = {k: store[k] for k in store.used}
+        if kept == self._analysis_loaded:
+            return
+        os.makedirs(os.path.dirname(self.analysis_path), exist_ok=True)
+        atomic_write(self.analysis_path, pickle.dumps(kept, protocol=pickle.HIGHEST_PROTOCOL))
 
     def _code_reads(self) -> CodeReads:
         if not hasattr(self, "_code_reads_obj"):
@@ -650,9 +721,7 @@ class RenderPoolWriter(Writer):
                 settings = fp.value(self.settings, fp.SHALLOW)
             except Volatile:
                 settings = os.urandom(16)  # the settings hold something undescribable
-            self._global = digest(
-                "render_pool", str(MANIFEST_VERSION), code_digest(self._code_files()), settings
-            )
+            self._global = digest("render_pool", str(MANIFEST_VERSION), self._code(), settings)
         return self._global
 
     def _key(self, job: Job, fp: Fingerprinter) -> bytes | None:
@@ -763,8 +832,6 @@ class RenderPoolWriter(Writer):
             return
         self.flushed = True
         started = time.perf_counter()
-        BEFORE_RENDER.send(self)
-        self._collect_facts()
         jobs = list(self.jobs.values())
         old = self._load_manifest()
         self._attach_old(jobs, old)
@@ -774,8 +841,15 @@ class RenderPoolWriter(Writer):
         # next build with it renders everything once).
         fp = None
         if self.skip_unchanged:
+            self._load_analysis()
             fp = self._fingerprinter(jobs)
             self._prepare_keys(jobs)
+            self._save_analysis()
+            self._early_keys(jobs, fp)
+        BEFORE_RENDER.send(self)
+        if fp is not None:
+            fp.links_changed()
+        self._collect_facts()
         prepared = time.perf_counter()
         results = self._render_parallel(jobs, fp)
         new: dict[str, list] = {}
@@ -796,6 +870,7 @@ class RenderPoolWriter(Writer):
             "skipped": len(jobs) - rendered,
             "removed": removed,
             "volatile": volatile,
+            "keyed_early": sum(job.keyed for job in jobs),
             "workers": self._processes(len(jobs)),
         }
         self._save_manifest()
@@ -810,6 +885,43 @@ class RenderPoolWriter(Writer):
             prepared - started,
             time.perf_counter() - prepared,
         )
+
+    def _early_keys(self, jobs: list[Job], fp: Fingerprinter) -> None:
+        """While a plugin still works out fields it attaches at ``BEFORE_RENDER`` (related
+        stories, in a background process: declared as "late" in ``CONTENT_FIELDS``), key
+        here the pages whose templates cannot read any late field, and describe every
+        story the other pages' own contents are (own fields only: links are described
+        after). The keys are what they would be after: nothing they cover changes."""
+        late = fp.late
+        if not late:
+            return
+        waiting: dict[int, tuple] = {}  # templates that read a late field: (use, readable)
+        collecting = gc.isenabled()
+        gc.disable()
+        try:
+            for job in jobs:
+                template = job.template
+                if job.kind != "page" or template is None:
+                    continue
+                try:
+                    use = self._analyser.use(template)
+                    readable = self._readable(use, template.environment)
+                except Exception:  # its key will say so, later
+                    continue
+                if readable is None or readable & late:
+                    waiting.setdefault(id(use), (use, readable, []))[2].append(job)
+                    continue
+                job.key = self._key(job, fp)
+                job.keyed = True
+            for _use, readable, group in waiting.values():
+                fp.set_readable(readable)
+                for job in group:
+                    for value in job.kwargs.values():
+                        if isinstance(value, fp.Content):
+                            fp.describe(value)
+        finally:
+            if collecting:
+                gc.enable()
 
     def _attach_old(self, jobs: list[Job], old: dict[str, list]) -> None:
         for job in jobs:
