@@ -63,7 +63,9 @@ import decimal
 import enum
 import functools
 import hashlib
+import itertools
 import logging
+import operator
 import os
 import sys
 import types
@@ -139,6 +141,14 @@ def _joined_digest(records: list[bytes]) -> bytes:
 LinkStamp = Callable[[object, Callable[[object], bytes], frozenset], list]
 
 
+def born_stamp(entry: tuple) -> bytes:
+    """The digest standing for a content's constructor-set fields (``born.BORN``'s entry):
+    its class and its file's path, size and modification time."""
+    content, _fields, path, size, mtime_ns = entry
+    kind = type(content)
+    return digest("born", kind.__module__ + "." + kind.__qualname__, path, str(size), str(mtime_ns))
+
+
 class Volatile(Exception):
     """A value that has no deterministic fingerprint; the page must always be rendered."""
 
@@ -174,12 +184,13 @@ class Fingerprinter:
         self.derived = frozenset(derived)
         self.link_stamps = dict(link_stamps or {})
         self.late = frozenset(late)  # link fields attached after the first keys (writer)
-        # id(content) → (content, field names, ids of their values, stamp) as the content
-        # was when Pelican's constructor finished (see ``born.py``): fields still holding
-        # those objects are described by the stamp of the file they were read from.
+        # id(content) → (content, its fields as Pelican's constructor left them, the stamp
+        # of its file) (see ``born.py``): fields still holding those objects are described
+        # by the stamp of the file they were read from.
         self.born = born or {}
         self._born_split: dict[int, tuple[bytes, frozenset[int]]] = {}
         self._fast: dict[int, tuple[object, tuple | None]] = {}  # see _fast_split
+        self._shallow: dict[int, tuple[object, bytes]] = {}  # see _shallow_stamped
         # attribute → tuple positions no template or code reads (see unread_positions)
         self.unread = dict(unread)
         self.memo: dict[tuple[int, int], tuple[object, bytes]] = {}
@@ -264,13 +275,21 @@ class Fingerprinter:
         if hit is not None:
             return hit
         if t is self.Page:
-            # Pelican makes a new Page for every use (a list page's own, its previous and
-            # its next): each page of a list would walk three. A Page is its paginator's
-            # slice, so it is walked once per (paginator, number).
+            # Pelican makes a new Page for every use (a list page's own, its previous and its
+            # next), each holding its slice of the list. Everything a Page holds follows from
+            # its paginator (the whole list, the page size, name and URL) and its number, so
+            # it is described by those two: the paginator is walked once per list, and a
+            # page of a list costs no walk of its stories.
             pkey = ("page", id(obj.paginator), obj.number, mode)
             hit = self._recall(pkey)
             if hit is None:
-                hit = self._memoised(pkey, obj, lambda: b"H" + self._walk(obj, t, mode))
+                hit = self._memoised(
+                    pkey,
+                    obj,
+                    lambda: (
+                        b"H" + digest("page", self.value(obj.paginator, mode), repr(obj.number))
+                    ),
+                )
             return hit
         if t is list and len(obj) <= _SHORT:
             return self._short_list(obj, key, mode)
@@ -645,15 +664,15 @@ class Fingerprinter:
         entry = self.born.get(id(content))
         if entry is None or entry[0] is not content:
             return None
-        _content, names, ids, stamp = entry
-        initial = dict(zip(names, ids, strict=True))
+        initial = entry[1]
         derived = self.derived
+        missing = object()
         positions = frozenset(
             i
             for i, (name, value) in enumerate(own_all)
-            if initial.get(name) == id(value) or name in derived
+            if initial.get(name, missing) is value or name in derived
         )
-        result = self._born_split[id(content)] = (_record("<born>", stamp), positions)
+        result = self._born_split[id(content)] = (_record("<born>", born_stamp(entry)), positions)
         return result
 
     def _fast_split(self, content) -> tuple | None:
@@ -670,13 +689,18 @@ class Fingerprinter:
         entry = self.born.get(id(content))
         if entry is None or entry[0] is not content:
             return None
-        _content, names, ids, stamp = entry
+        initial = entry[1]
         attrs = vars(content)
-        n = len(names)
+        n = len(initial)
         keys = tuple(attrs)
-        if keys[:n] != names or tuple(map(id, attrs.values()))[:n] != ids:
+        # The constructor's fields come first in the dict (insertion order); all still there,
+        # in order, each holding the very object it held (compared in C, by identity).
+        if keys[:n] != tuple(initial) or not all(
+            map(operator.is_, initial.values(), itertools.islice(attrs.values(), n))
+        ):
             self._fast[id(content)] = (content, None)
             return None
+        stamp = born_stamp(entry)
         derived = self.derived
         own: list = []
         links: list = []
@@ -717,6 +741,27 @@ class Fingerprinter:
             stale = [k for k in table if len(k) == 2 and k[1] == self.FULL]
             for k in stale:
                 del table[k]
+
+    def _shallow_stamped(self, content, split: tuple) -> bytes:
+        """A recorded content as listed: its stamp and every field set since, whatever the
+        page's templates can read (``readable`` None: nothing pruned). That keeps more in
+        the key than a page needs, never less, and it is worked out once per content
+        instead of once per template (five story-list and story templates: five times).
+        What stories hold beyond their file is stable between builds (term links without
+        counts, photos, formatted dates); their links to other stories (related stories,
+        neighbours) are not part of it."""
+        saved = (self.readable, self._rid, self._rmemo, self._dep, self._cyclic)
+        self.set_readable(None)
+        self._dep = self._cyclic = False
+        try:
+            result = self._stamped_content(content, split, self.SHALLOW)
+            cyclic = self._cyclic
+        finally:
+            self.readable, self._rid, self._rmemo, self._dep, outer_cyclic = saved
+            self._cyclic = outer_cyclic
+        if not cyclic:
+            self._shallow[id(content)] = (content, result)
+        return result
 
     def _stamped_content(self, content, split: tuple, mode: int) -> bytes:
         header, born, own, own_names, links, links_names = split
@@ -818,6 +863,14 @@ class Fingerprinter:
         hit = self._recall(key)
         if hit is not None:
             return hit
+
+        if mode == self.SHALLOW and self.born:
+            hit = self._shallow.get(id(content))
+            if hit is not None:
+                return hit[1]
+            fast = self._fast_split(content)
+            if fast is not None:
+                return self._shallow_stamped(content, fast)
 
         def compute() -> bytes:
             fast = self._fast_split(content) if self.born else None

@@ -3,7 +3,7 @@
 Thin wiring over ``newsarchive.taxonomy``: the generator files every article under its
 terms once (``generate_context``), then writes the pages (``generate_output``). Terms
 with no story get no page. Each article gets ``topic_links``, ``country_links`` and
-``source_links`` for its template.
+``source_links`` for its template (``StoryTermLink``: term and URL, no count).
 """
 
 from __future__ import annotations
@@ -59,6 +59,21 @@ class TermLink:
         return self.term.name
 
 
+@dataclass(frozen=True, slots=True)
+class StoryTermLink:
+    """A term as a story lists it (``article.topic_links``): the term and its page, without
+    the term's story count, which changes whenever a story is added to the term and which
+    no story page shows (render keys describe a story by what it holds: a count here would
+    make every story of a term look changed when one more is filed under it)."""
+
+    term: Term
+    url: str
+
+    @property
+    def name(self) -> str:
+        return self.term.name
+
+
 def check_settings(settings: dict) -> None:
     for key, default in DEFAULTS.items():
         settings.setdefault(key, default)
@@ -96,9 +111,10 @@ class TaxonomyGenerator(Generator):
             for group in self.groups.values()
             for term, stories in group.items()
         }
+        story_links = {term: StoryTermLink(term, link.url) for term, link in links.items()}
         for article, terms in filed:
             for kind in KINDS:
-                setattr(article, f"{kind}_links", [links[t] for t in terms[kind]])
+                setattr(article, f"{kind}_links", [story_links[t] for t in terms[kind]])
         self.links = links
         self.context["topic_tree"] = self._topic_tree()
         self.context["country_regions"] = self._by_group("country")
