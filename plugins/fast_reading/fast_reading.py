@@ -31,7 +31,7 @@ from pelican import signals
 from pelican.readers import MarkdownReader
 from pelican.utils import pelican_open
 
-from . import gc_policy, memo, plain_markdown
+from . import gc_policy, memo, plain_markdown, snapshot
 from .parallel_reading import preread_articles
 
 # markdown.extensions.meta registers its preprocessor as ("meta", 27) (documented in
@@ -89,3 +89,5 @@ def register() -> None:
     signals.initialized.connect(memo.on_initialized)
     signals.readers_init.connect(use_reused_reader)
     signals.article_generator_init.connect(preread_articles)
+    signals.initialized.connect(snapshot.on_initialized)
+    signals.finalized.connect(snapshot.on_finalized)

@@ -127,6 +127,21 @@ def _quick_get_date(string: str) -> datetime.datetime:
     return _installed["get_date"](string)
 
 
+def known_relative_source_path(content) -> None:
+    """A content restored whole (``snapshot``) carries the relative path its constructor
+    worked out (``Content.__init__`` stores ``get_relative_source_path()``): the memo takes
+    it, so the generators' lookups by source path do not work it out again."""
+    if not _installed or content.source_path is None:
+        return
+    base = content.settings["PATH"]
+    if isinstance(base, str) and Path(base).is_absolute():
+        relative = getattr(content, "relative_source_path", None)
+        if relative is not None:
+            if len(_relative) >= MEMO_MAX:
+                _relative.clear()
+            _relative[(content.source_path, base)] = relative
+
+
 def _stamp_if_cached(self, filename, default=None):
     """``FileStampDataCacher.get_cached_data``: a file the cache holds nothing for is a miss
     without taking its stamp (Pelican's comparison of ``None`` with any stamp says so)."""

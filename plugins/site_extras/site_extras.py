@@ -19,13 +19,14 @@ from pathlib import Path
 
 from blinker import signal
 from pelican import signals
+from pelican.contents import Article
 from pelican.generators import Generator
 
 from .archive_calendar import year_calendars, year_links
 from .jsonld import absolute, base_url, news_article, script_json
 from .period_archives import install as install_linear_archives
 from .sitemap import page_fact, write_sitemaps
-from .story_fields import STORY_FIELDS, all_stories, cache_story_fields
+from .story_fields import STORY_FIELDS, all_stories, cache_story_fields, has_story_fields
 from .teasers import reset as reset_teasers
 from .teasers import story_teaser
 
@@ -99,11 +100,19 @@ def stable_story_order(generator) -> None:
                 newest_first(archive["articles"])
 
 
+def on_content_made(content) -> None:
+    """``content_object_init``: a story's URL and dates are final when Pelican has made it
+    (they come from its metadata and the settings), so they are worked out there, once; a
+    story restored from fast_reading's snapshot comes back with them."""
+    if isinstance(content, Article):
+        cache_story_fields((content,))
+
+
 def on_articles_read(generator) -> None:
-    """Every story is read and ordered (``article_generator_pretaxonomy``): from here on its
-    URL and date are final, and the plugins that run at ``article_generator_finalized``
-    (related stories, neighbours) already find them computed."""
-    cache_story_fields(all_stories(generator))
+    """Every story is read and ordered (``article_generator_pretaxonomy``): any story made
+    without ``on_content_made`` gets its fields now, before the plugins that run at
+    ``article_generator_finalized`` (related stories, neighbours) need them."""
+    cache_story_fields(s for s in all_stories(generator) if not has_story_fields(s))
 
 
 def on_articles_finalized(generator) -> None:
@@ -170,6 +179,7 @@ def content_fields(_writer) -> dict:
 
 def register() -> None:
     signal("render_pool.content_fields").connect(content_fields)
+    signals.content_object_init.connect(on_content_made)
     signals.initialized.connect(on_initialized)
     signals.article_generator_init.connect(install_linear_archives)
     signals.article_generator_pretaxonomy.connect(on_articles_read)

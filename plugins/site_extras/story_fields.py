@@ -7,8 +7,9 @@ access (a copy of the metadata, ``os.path.relpath`` and three ``strftime`` throu
 Pelican's ``strftime`` wrapper: ~15–20% of our build in the issue's profile), and every
 ``date.strftime`` in a template goes through the same wrapper.
 
-:func:`cache_story_fields` runs when every story is read and sorted
-(``article_generator_pretaxonomy``), by then a story's URL and date are final: it stores the
+:func:`cache_story_fields` runs when Pelican has made a story (``content_object_init``;
+again at ``article_generator_pretaxonomy`` for any story made before), by then a story's URL
+and date are final: it stores the
 URL in ``override_url``, which ``Content.url`` returns as is (Pelican's own mechanism for a
 ``URL:`` metadata field; a story that has one keeps it), and gives the templates the
 formatted dates as plain attributes. Every value is computed by the very calls the
@@ -47,6 +48,11 @@ def cache_story_fields(stories: Iterable) -> int:
                 setattr(story, attribute, date.strftime(fmt))
         count += 1
     return count
+
+
+def has_story_fields(story) -> bool:
+    """Has the story been through cache_story_fields (a story without a date never is)?"""
+    return hasattr(story, "date_iso") or getattr(story, "date", None) is None
 
 
 def all_stories(generator) -> Iterable:
