@@ -14,7 +14,14 @@ Values are fingerprinted generically and conservatively, by walking them:
   field, plugin-attached attributes included;
 * Pelican ``Content`` objects (articles, pages) by their own fields: raw HTML, metadata and
   every attribute a plugin attached (``prev_article``, ``related_stories``, ``topic_links``,
-  ``lead_photo`` …). How far references between contents are followed is the one judgement
+  ``lead_photo`` …). The fields Pelican's constructor set and that still hold the same
+  objects are described together by the stamp of the content's file (path, size,
+  modification time: what Pelican's content cache trusts; ``born.py``), and so are the
+  fields a plugin declares it derives from them alone (``derived``); a plugin may describe
+  a field linking to other contents itself (``link_stamps``: related stories, neighbours),
+  from the descriptions of the contents it names. A content as listed (``SHALLOW``) is
+  described once per build with every field set since it was made, whatever a template
+  reads of it. How far references between contents are followed is the one judgement
   call (the *one-hop contract*): the page's own article (a keyword argument) is taken with
   all own fields of every content it references (neighbours, related stories: title, date,
   summary, photo …); a content reached that way, or listed on a page, is taken without its

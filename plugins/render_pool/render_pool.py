@@ -4,11 +4,13 @@ Settings:
 
 * ``RENDER_JOBS`` (default: one per core, ``os.cpu_count()``): processes that render pages;
   ``1`` renders in the Pelican process.
-* ``RENDER_SKIP_UNCHANGED`` (default ``False``): skip a page whose render key (templates,
+* ``RENDER_SKIP_UNCHANGED`` (default ``True``): skip a page whose render key (templates,
   code, settings and every value its templates read) is the one recorded for the file the
   previous build wrote. Stale files of the previous build are removed either way; with
   ``False`` no key is computed (and the next build with ``True`` renders every page once).
-  Needs Pelican's default ``CONTENT_CACHING_LAYER = "reader"`` (checked).
+  Needs Pelican's default ``CONTENT_CACHING_LAYER = "reader"`` (checked). A story's fields
+  as Pelican's constructor left them are described by its file's stamp (``born.py``), and
+  plugins describe the fields they attach (``writer.CONTENT_FIELDS``).
 * ``RENDER_CACHE_PATH`` (default ``<CACHE_PATH>/render_pool``): where the manifest of
   rendered files lives (one JSON file per output folder).
 
@@ -33,7 +35,7 @@ log = logging.getLogger(__name__)
 
 DEFAULTS: dict[str, object] = {
     "RENDER_JOBS": None,
-    "RENDER_SKIP_UNCHANGED": False,
+    "RENDER_SKIP_UNCHANGED": True,
     "RENDER_CACHE_PATH": None,
 }
 
