@@ -305,3 +305,42 @@ def test_background_lists_arrive_with_the_childs_log_records(tmp_path, caplog):
     assert [[(articles.index(o), s, r) for o, s, r in a.related_stories] for a in articles] == (
         expected
     )
+
+
+def test_a_childs_record_the_parent_has_shown_already_is_dropped_not_raised(tmp_path):
+    """Pelican's logger drops a repeated message by raising FilteredMessage from its filter;
+    a record relayed from the background process that the parent has shown already (both
+    logged it after the fork, as with ``pelican -D``) must not stop the build."""
+    import logging
+    import os
+    import pickle
+
+    from pelican.log import FatalLogger
+
+    from plugins.related_stories import related_stories as plugin
+
+    previous = logging.getLoggerClass()
+    logging.setLoggerClass(FatalLogger)
+    try:
+        logger = logging.getLogger(f"newsarchive.relay_test_{os.getpid()}_{tmp_path.name}")
+    finally:
+        logging.setLoggerClass(previous)
+    assert isinstance(logger, FatalLogger)
+    words = f"the same words, logged twice ({tmp_path.name})"
+    logger.warning(words)  # the parent, after the fork
+    child_record = logger.makeRecord(logger.name, logging.WARNING, __file__, 1, words, (), None)
+    fields = dict(vars(child_record), msg=child_record.getMessage(), args=None)
+    settings = background_settings(tmp_path)
+    articles = fake_articles()
+    expected = plugin.compute_links(fake_articles(), settings)
+    path = tmp_path / "outcome.pickle"
+    path.write_bytes(pickle.dumps({"linked": expected, "logs": [fields]}))
+    pid = os.fork()
+    if pid == 0:
+        os._exit(0)
+    plugin._pending.append(plugin._Background(articles, settings, pid, str(path)))
+    plugin.finish_pending()  # raised FilteredMessage before the fix
+    assert plugin._pending == []
+    assert [[(articles.index(o), s, r) for o, s, r in a.related_stories] for a in articles] == (
+        expected
+    )

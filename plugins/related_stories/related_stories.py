@@ -41,6 +41,7 @@ import lxml.etree
 import lxml.html
 from blinker import signal
 from pelican import signals
+from pelican.log import FilteredMessage
 
 from newsarchive.related import RelatedInput, related
 from newsarchive.taxonomy import country_term, split_list, topic_term
@@ -272,7 +273,11 @@ def _finish(job: _Background) -> None:
         Path(job.path).unlink(missing_ok=True)
     for fields in outcome.get("logs", []):  # as the child logged them (origin kept)
         record = logging.makeLogRecord(fields)
-        logging.getLogger(record.name).handle(record)
+        # Pelican's logger drops a message it has shown already (the parent logged the same
+        # words after the fork, e.g. the topic vocabulary's debug line) by raising this
+        # from its filter; outside its own _log nothing catches it.
+        with contextlib.suppress(FilteredMessage):
+            logging.getLogger(record.name).handle(record)
     linked = outcome.get("linked")
     if linked is None or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
         reason = outcome.get("error") or f"exit status {status}"
