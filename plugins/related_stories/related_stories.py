@@ -197,6 +197,7 @@ class _Background:
     settings: dict
     pid: int
     path: str
+    status: int | None = None  # the child's exit status, once reaped by _ready
 
 
 _pending: list[_Background] = []  # started and not yet attached (nor abandoned)
@@ -261,7 +262,7 @@ def _finish(job: _Background) -> None:
         return  # attached already
     _pending.remove(job)
     waited = time.perf_counter()
-    _pid, status = os.waitpid(job.pid, 0)
+    status = job.status if job.status is not None else os.waitpid(job.pid, 0)[1]
     log.debug(
         "related stories: waited %.2f s for the background process", time.perf_counter() - waited
     )
@@ -340,10 +341,23 @@ def _related_stamp(value, ref, unread: frozenset) -> list:
     return parts
 
 
+def _ready() -> bool:
+    """Whether every background process has finished (its lists attach without waiting)."""
+    for job in _pending:
+        if job.status is None:
+            pid, status = os.waitpid(job.pid, os.WNOHANG)
+            if pid == 0:
+                return False
+            job.status = status
+    return True
+
+
 def content_fields(_writer) -> dict:
-    # "late": attached at render_pool's BEFORE_RENDER, being worked out in the background
+    # "late": attached at render_pool's BEFORE_RENDER, being worked out in the background;
+    # "ready": whether they are there to attach (render_pool then stops keying early and
+    # leaves the rest of the keys to its render processes: both cores are free).
     late = ["related_stories"] if _pending else []
-    return {"links": {"related_stories": _related_stamp}, "late": late}
+    return {"links": {"related_stories": _related_stamp}, "late": late, "ready": _ready}
 
 
 def register() -> None:

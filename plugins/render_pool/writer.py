@@ -41,6 +41,7 @@ import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -70,6 +71,10 @@ MANIFEST_VERSION = 2
 # Below this many pages to render, forking costs more than it saves (page tables of a
 # large parent are copied at fork).
 MIN_PAGES_TO_FORK = 16
+# While a plugin's late fields are worked out, _early_keys asks whether they are there
+# every so many pages (a waitpid each time, ~1 µs; the first pages' keys, which describe
+# the stories they list, can take 10 ms each).
+EARLY_READY_EVERY = 16
 _FEED_CONTEXT = ("SITEURL", "FEED_DOMAIN", "SITENAME", "SITESUBTITLE")  # what write_feed reads
 _UNSET = object()
 BEFORE_RENDER = signal("render_pool.before_render")
@@ -93,6 +98,8 @@ PAGES_WRITTEN = signal("render_pool.pages_written")
 # changes, other than what ``ref(content)`` of the contents it names already covers.
 # "late": link fields the plugin attaches only at ``BEFORE_RENDER`` (and nothing else it
 # changes then): pages whose templates cannot read them are keyed before (_early_keys).
+# "ready": a callable saying whether the late fields are there to attach without waiting;
+# once every plugin's says so, early keying stops and the render processes key the rest.
 CONTENT_FIELDS = signal("render_pool.content_fields")
 
 
@@ -191,6 +198,8 @@ class RenderPoolWriter(Writer):
         self.workers = max(1, int(jobs))
         self.skip_unchanged = bool(self.settings.get("RENDER_SKIP_UNCHANGED", False))
         self._facts: list[tuple[str, Any]] = []  # (name, fact) from PAGE_FACTS receivers
+        # CONTENT_FIELDS' "ready" callables (None: a plugin with late fields gave none)
+        self._late_ready: list[Callable[[], bool]] | None = []
         cache = self.settings.get("RENDER_CACHE_PATH") or os.path.join(
             self.settings.get("CACHE_PATH", "cache"), "render_pool"
         )
@@ -600,11 +609,19 @@ class RenderPoolWriter(Writer):
         derived: set[str] = set()
         link_stamps: dict = {}
         late: set[str] = set()
+        self._late_ready = []
         for _receiver, answer in CONTENT_FIELDS.send(self):
             if answer:
                 derived |= set(answer.get("derived", ()))
                 link_stamps.update(answer.get("links", {}))
                 late |= set(answer.get("late", ()))
+                if answer.get("late"):
+                    # None: a plugin with late fields cannot say when they are there
+                    ready = answer.get("ready")
+                    if ready is None or self._late_ready is None:
+                        self._late_ready = None
+                    else:
+                        self._late_ready.append(ready)
         return Fingerprinter(
             markers,
             unread or {},
@@ -895,11 +912,17 @@ class RenderPoolWriter(Writer):
         late = fp.late
         if not late:
             return
+        # When every late field can be attached (its plugin says "ready": the background
+        # process finished), the parent stops: the rest of the keys are made by the render
+        # processes, on both cores, instead of by the parent alone while a core idles.
+        ready = self._late_ready
         waiting: dict[int, tuple] = {}  # templates that read a late field: (use, readable)
         collecting = gc.isenabled()
         gc.disable()
         try:
-            for job in jobs:
+            for seen, job in enumerate(jobs, 1):
+                if ready and seen % EARLY_READY_EVERY == 0 and all(check() for check in ready):
+                    return
                 template = job.template
                 if job.kind != "page" or template is None:
                     continue
