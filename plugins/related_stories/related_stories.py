@@ -36,6 +36,7 @@ import time
 import traceback
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import lxml.etree
 import lxml.html
@@ -43,8 +44,10 @@ from blinker import signal
 from pelican import signals
 from pelican.log import FilteredMessage
 
-from newsarchive.related import RelatedInput, related
 from newsarchive.taxonomy import country_term, split_list, topic_term
+
+if TYPE_CHECKING:
+    from newsarchive.related import RelatedInput
 
 log = logging.getLogger(__name__)
 
@@ -147,6 +150,8 @@ def _kept(name: str, labels: frozenset[str]) -> bool:
 
 
 def related_input(article) -> RelatedInput:
+    from newsarchive.related import RelatedInput  # see compute_links
+
     meta = article.metadata
     return RelatedInput(
         id=article.url,
@@ -166,6 +171,10 @@ Linked = list[list[tuple[int, float, list[str]]]]
 
 def compute_links(articles: list, settings: dict) -> Linked:
     """Every article's related links, by position in ``articles``."""
+    # Imported here, not at the top: the ranking's NumPy and SciPy take ~0.3 s to import,
+    # which the background process pays while the build goes on, not the build itself.
+    from newsarchive.related import related
+
     position = {article.url: i for i, article in enumerate(articles)}
     lists = related(
         [related_input(a) for a in articles],
