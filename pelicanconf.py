@@ -96,7 +96,9 @@ CACHE_PATH = "cache"
 # Pelican's content cache (in CACHE_PATH): a rebuild re-reads only the content files whose
 # mtime changed. The "reader" layer caches what readers return (text and metadata), so every
 # plugin still runs on every build. At 20,000 stories a rebuild costs ~39 CPU-s instead of
-# ~54; the first build ~9 CPU-s more, for writing the cache (docs/scaling.md).
+# ~54; the first build ~9 CPU-s more, for writing the cache (docs/scaling.md). While the
+# story snapshot (READ_SNAPSHOT, below) is used, it stands in for this cache, under the same
+# two settings.
 CACHE_CONTENT = True
 LOAD_CONTENT_CACHE = True
 # Uncompressed: saving 20,000 stories' cache takes 0.24 s instead of 1.1 (33 MB instead of 8).

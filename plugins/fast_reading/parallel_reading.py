@@ -37,6 +37,8 @@ from pelican.cache import FileDataCacher
 from pelican.readers import _filter_discardable_metadata
 from pelican.utils import file_suffix
 
+from . import snapshot
+
 log = logging.getLogger(__name__)
 
 MIN_FILES_TO_FORK = 200  # below this, forking costs more than it saves (READ_PARALLEL_MIN_FILES)
@@ -68,7 +70,7 @@ def _unread(readers, paths: list[str]) -> tuple[list[tuple[str, str]], dict[str,
     out, cached = [], {}
     for path in paths:
         fmt = file_suffix(path)
-        if fmt in readers.readers:
+        if fmt in readers.readers and not snapshot.covers(path):  # restored, not read
             value = readers.get_cached_data(path, None)
             if value is None:
                 out.append((path, fmt))
