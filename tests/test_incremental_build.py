@@ -355,3 +355,68 @@ def render_writer():
     from render_pool import writer
 
     return writer
+
+
+def test_a_copied_context_is_keyed_by_what_the_copy_changes(tmp_path, monkeypatch):
+    """Pelican gives each period page a copy of the shared context with ``period`` set. The
+    key takes the names a copy shares with the shared context from that context, once, and
+    the copy's own per page: changing one period re-renders that page alone, a value every
+    copy shares re-renders them all, and a copy without a name the shared context has is
+    keyed as without it."""
+    from jinja2 import Environment, FileSystemLoader
+
+    writer_module = render_writer()
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "period.html").write_text(
+        "{{ SITENAME }}: {{ period|default('all') }} {{ TAGLINE|default('-') }}", encoding="utf-8"
+    )
+    template = Environment(loader=FileSystemLoader(str(folder))).get_template("period.html")
+    output = tmp_path / "output"
+
+    def build(sitename: str, periods: dict[str, str | None]) -> dict:
+        main = {"SITENAME": sitename, "TAGLINE": "news", "localsiteurl": ""}
+        settings = {
+            "RELATIVE_URLS": True,
+            "PAGINATED_TEMPLATES": {},
+            "DEFAULT_PAGINATION": 10,
+            "CACHE_PATH": str(tmp_path / "cache"),
+            "RENDER_JOBS": 1,
+            "RENDER_SKIP_UNCHANGED": True,
+            "FEED_MAX_ITEMS": 10,
+        }
+        writer = writer_module.RenderPoolWriter(str(output), settings=settings)
+        writer.main_context = main
+        writer.write_file("index.html", template, main, True)
+        for name, period in periods.items():
+            copy = main.copy()
+            if period is None:
+                del copy["TAGLINE"]  # a copy may also drop a name
+            else:
+                copy["period"] = period
+            writer.write_file(f"{name}/index.html", template, copy, True)
+        writer.flush()
+        return writer.stats
+
+    def page(name: str) -> str:
+        return (output / name / "index.html").read_text(encoding="utf-8")
+
+    parts = []
+    original = writer_module.RenderPoolWriter._context_part
+    monkeypatch.setattr(
+        writer_module.RenderPoolWriter,
+        "_context_part",
+        lambda self, *args: parts.append(args[-1]) or original(self, *args),
+    )
+    periods = {"2019": "2019", "2020": "2020", "bare": None}
+    first = build("Archive", periods)
+    assert first["rendered"] == first["pages"] == 4, first
+    # the shared context's part once for the page given it and once for the two copies
+    # that set "period" (one more for the copy without TAGLINE), not once per copy
+    assert sorted(map(sorted, parts)) == [[], ["TAGLINE"], ["period"]], parts
+    assert page("2020") == "Archive: 2020 news" and page("bare") == "Archive: all -"
+    assert build("Archive", periods)["rendered"] == 0
+    again = build("Archive", {**periods, "2020": "2021"})
+    assert again["rendered"] == 1 and page("2020") == "Archive: 2021 news", again
+    renamed = build("The archive", {**periods, "2020": "2021"})
+    assert renamed["rendered"] == 4 and page("bare") == "The archive: all -", renamed
