@@ -316,7 +316,7 @@ def covers(path: str) -> bool:
     its current size and modification time (its content class is checked when restored)."""
     snap = _snapshot
     entry = snap.entries.get(path) if snap is not None else None
-    if entry is None:
+    if entry is None or not usable():  # (not used: every file is read, or taken from cache)
         return False
     try:
         st = os.stat(path)
