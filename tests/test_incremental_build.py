@@ -18,12 +18,14 @@ import pytest
 
 from tests.conftest import ROOT
 from tests.test_parallel_build import (
+    bare_writer,
     build,
     differences,
     last_build,
     snapshot_code,
     tree,
     write_settings,
+    writer_module,
 )
 
 ARTICLES = "articles"
@@ -342,19 +344,12 @@ def test_keys_are_the_same_early_or_late(tmp_path, monkeypatch):
     monkeypatch.setenv("LATE_PROBE_READY", "1")  # there at once: the render processes key them
     build(content, output, settings)
     late = last_build(tmp_path / "cache")
-    assert late["keyed_early"] < render_writer().EARLY_READY_EVERY, late
+    assert late["keyed_early"] < writer_module().EARLY_READY_EVERY, late
     assert late["rendered"] == 0 and late["skipped"] == late["pages"] == early["pages"], late
     monkeypatch.setenv("LATE_PROBE_READY", "0")
     build(content, output, settings)
     again = last_build(tmp_path / "cache")
     assert again["keyed_early"] == early["keyed_early"] and again["rendered"] == 0, again
-
-
-def render_writer():
-    sys.path.insert(0, str(ROOT / "plugins"))
-    from render_pool import writer
-
-    return writer
 
 
 def test_a_copied_context_is_keyed_by_what_the_copy_changes(tmp_path, monkeypatch):
@@ -365,7 +360,7 @@ def test_a_copied_context_is_keyed_by_what_the_copy_changes(tmp_path, monkeypatc
     keyed as without it."""
     from jinja2 import Environment, FileSystemLoader
 
-    writer_module = render_writer()
+    render_pool_writer = writer_module()
     folder = tmp_path / "templates"
     folder.mkdir()
     (folder / "period.html").write_text(
@@ -376,16 +371,7 @@ def test_a_copied_context_is_keyed_by_what_the_copy_changes(tmp_path, monkeypatc
 
     def build(sitename: str, periods: dict[str, str | None]) -> dict:
         main = {"SITENAME": sitename, "TAGLINE": "news", "localsiteurl": ""}
-        settings = {
-            "RELATIVE_URLS": True,
-            "PAGINATED_TEMPLATES": {},
-            "DEFAULT_PAGINATION": 10,
-            "CACHE_PATH": str(tmp_path / "cache"),
-            "RENDER_JOBS": 1,
-            "RENDER_SKIP_UNCHANGED": True,
-            "FEED_MAX_ITEMS": 10,
-        }
-        writer = writer_module.RenderPoolWriter(str(output), settings=settings)
+        writer = bare_writer(output, tmp_path / "cache", RENDER_JOBS=1, RENDER_SKIP_UNCHANGED=True)
         writer.main_context = main
         writer.write_file("index.html", template, main, True)
         for name, period in periods.items():
@@ -402,9 +388,9 @@ def test_a_copied_context_is_keyed_by_what_the_copy_changes(tmp_path, monkeypatc
         return (output / name / "index.html").read_text(encoding="utf-8")
 
     parts = []
-    original = writer_module.RenderPoolWriter._context_part
+    original = render_pool_writer.RenderPoolWriter._context_part
     monkeypatch.setattr(
-        writer_module.RenderPoolWriter,
+        render_pool_writer.RenderPoolWriter,
         "_context_part",
         lambda self, *args: parts.append(args[-1]) or original(self, *args),
     )

@@ -160,23 +160,35 @@ def test_bad_setting_stops_the_build(content, code, tmp_path, setting, value):
     assert f"{setting} must be an integer" in result.stdout + result.stderr
 
 
-def test_writes_after_the_flush_render_at_once(tmp_path):
-    """A plugin writing through the writer at `finalized` gets its page written."""
+def writer_module():
+    """plugins/render_pool/writer.py, imported as Pelican imports it (from the plugins folder)."""
     import sys
 
-    sys.path.insert(0, str(ROOT / "plugins"))
-    from jinja2 import Environment
-    from render_pool.writer import RenderPoolWriter
+    if str(ROOT / "plugins") not in sys.path:
+        sys.path.insert(0, str(ROOT / "plugins"))
+    from render_pool import writer
 
-    settings = {
+    return writer
+
+
+def bare_writer(output: Path, cache: Path, **settings):
+    """A RenderPoolWriter outside Pelican, with the few settings it reads."""
+    defaults = {
         "RELATIVE_URLS": True,
         "PAGINATED_TEMPLATES": {},
         "DEFAULT_PAGINATION": 10,
-        "CACHE_PATH": str(tmp_path / "cache"),
+        "CACHE_PATH": str(cache),
         "RENDER_JOBS": 2,
         "FEED_MAX_ITEMS": 10,
     }
-    writer = RenderPoolWriter(str(tmp_path / "out"), settings=settings)
+    return writer_module().RenderPoolWriter(str(output), settings={**defaults, **settings})
+
+
+def test_writes_after_the_flush_render_at_once(tmp_path):
+    """A plugin writing through the writer at `finalized` gets its page written."""
+    from jinja2 import Environment
+
+    writer = bare_writer(tmp_path / "out", tmp_path / "cache")
     template = Environment().from_string("{{ SITEURL }}|{{ word }}")
     template.name = "inline.html"
     writer.write_file("a/b/index.html", template, {"localsiteurl": ""}, True, word="before")
