@@ -180,6 +180,9 @@ def pelican_command(content: Path, output: Path, settings: Path) -> list[str]:
     ]
 
 
+INDEX_ON = ("-e", "PAGEFIND_ENABLED=true")  # Pelican's --extra-settings, JSON values
+
+
 def pagefind_command(site: Path, cache: Path) -> list[str]:
     """How the project indexes: the ``pagefind_index`` plugin's own entry point (year
     shards, each a reproducible ``pagefind --service`` run, in parallel; shards whose pages
@@ -405,18 +408,15 @@ def run_incremental(work: Work, report: Report, options: Options, binary: Path |
         report.stages.append(stage)
         records = _imported(imported)
         added += [Path(r["output"]) for r in records if r["output"]]
+        # As an editor rebuilds (`make html`): one `pelican`, the index made in it at the
+        # end (year shards whose pages did not change are kept). The clean build indexed in
+        # a stage of its own; turning the index on re-renders no page (its settings are
+        # "finishing settings", see render_pool).
         report.stages.append(
             measure(
-                Stage("incremental", "ours build", round=round),
-                pelican_command(work.content, work.out_ours, settings),
+                Stage("incremental", "ours build+index", round=round),
+                [*pelican_command(work.content, work.out_ours, settings), *INDEX_ON],
                 logs / f"incr-build{suffix}.log",
-            )
-        )
-        report.stages.append(
-            measure(
-                Stage("incremental", "ours index", round=round),
-                pagefind_command(work.out_ours, work.pelican_cache),  # in place: shards kept
-                logs / f"incr-index{suffix}.log",
             )
         )
     if binary is None or "hugo" in options.skip:

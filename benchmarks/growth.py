@@ -78,7 +78,8 @@ def _from_json(path: Path, text: str) -> Report:
 _HEAD = re.compile(r"News archive pipeline benchmark: N=(\d+) (\S+) stories \((\d+) imported\)")
 _ROW = re.compile(
     r"^(ours|stock|hugo|incremental)\s+(import|build\+related|build|index|ours import|"
-    r"ours build|ours index)\s+(\d+\.\d+)\s+(\d+\.\d+)\s+\d+\.\d+\s+(\d+)\s+(\d+\.\d+)c"
+    r"ours build\+index|ours build|ours index)"
+    r"\s+(\d+\.\d+)\s+(\d+\.\d+)\s+\d+\.\d+\s+(\d+)\s+(\d+\.\d+)c"
     r"(?:\s+(\d+\.\d+)c)?(?:  (.*))?$"  # runs before M (2026-12-03) printed no steal column
 )
 _PAGES = re.compile(r"^output: ours (\d+) HTML pages")

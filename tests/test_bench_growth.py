@@ -52,8 +52,9 @@ def made_up_run(n: int, scale: float, rounds: tuple[float, ...] = ()) -> Report:
                 note=f"story {n + round}",
                 round=round,
             ),
-            Stage("incremental", "ours build", wall=build, user=1.5 * build, round=round),
-            Stage("incremental", "ours index", wall=2.0, user=2.0, round=round),
+            Stage(
+                "incremental", "ours build+index", wall=build + 2.0, user=1.5 * build, round=round
+            ),
         ]
     report.pages = {"ours": int(n * 1.7)}
     report.first_search_browser = {

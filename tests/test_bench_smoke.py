@@ -101,6 +101,14 @@ def test_the_one_story_bar_takes_the_median_of_the_rounds():
     per_round = "one story added, build+index per round: 23.00, 16.00, 32.50 s; median 23.00 s"
     assert per_round in printed
     assert "one story added, build+index 23.0 s (median of the rounds) (≤ 10 s): NOT MET" in printed
+    # Measured as one `pelican` that indexes at the end (runs from 2026-12-07 on).
+    one = Report(20000, "synth")
+    for round, wall in enumerate((9.5, 11.0, 8.0), start=1):
+        one.stages.append(stage("ours build+index", wall, round))
+    assert one.incremental_walls() == [9.5, 11.0, 8.0] and one.incremental_wall() == 9.5
+    assert "one story added, build+index 9.5 s (median of the rounds) (≤ 10 s): MET" in (
+        format_report(one)
+    )
 
 
 def test_the_ratio_takes_each_systems_mean_over_the_two_passes():
@@ -178,8 +186,7 @@ def test_bench_prints_every_stage(tmp_path):
         ("ours", "index"),
         ("stock", "build"),
         ("incremental", "ours import"),
-        ("incremental", "ours build"),
-        ("incremental", "ours index"),
+        ("incremental", r"ours build\+index"),  # one `pelican`, indexing at the end
     ]
     stages += (
         [("hugo", "build"), ("hugo", "index"), ("hugo", r"build\+related")] if not skip else []
@@ -203,7 +210,7 @@ def test_bench_prints_every_stage(tmp_path):
     assert re.search(r"one story added, build\+index \d+\.\d s \(median of the rounds\)", out), out
     data = json.loads(figures.read_text(encoding="utf-8"))
     stages = [(s["system"], s["name"], s["round"]) for s in data["stages"]]
-    builds = [s for s in stages if s[:2] == ("incremental", "ours build")]
+    builds = [s for s in stages if s[:2] == ("incremental", "ours build+index")]
     assert [s[2] for s in builds] == [1, 2]  # a second story added and rebuilt
     assert data["stories"] >= N - 2
     assert all(s["wall"] > 0 for s in data["stages"] if not s["skipped"])

@@ -144,6 +144,39 @@ def test_add_story_in_the_middle(archive):
     archive.assert_equals_clean_build()
 
 
+def page_keys(cache: Path) -> dict[str, str]:
+    """Each page's render key in the last build's manifest (a page whose key changed was
+    rendered again)."""
+    (manifest,) = (cache / "render_pool").glob("*.json")
+    files = json.loads(manifest.read_text(encoding="utf-8"))["files"]
+    return {page: entry[0] for page, entry in files.items()}
+
+
+def test_a_story_on_a_new_day_leaves_the_years_other_period_pages_alone(archive):
+    """The year page's calendar counts the new story, so the year page changes; the other
+    months' and days' pages of that year show no grid of the new day's month and are not
+    rendered again (render keys by ``period_calendars[period_num]``)."""
+    archive.rebuild()
+    before = page_keys(archive.cache)
+    new_story(
+        archive.content,
+        story(archive.content, "camera-traps-record"),
+        "2018-06-05",
+        "snow-leopard-cubs-filmed-in-qinghai",
+        "Snow leopard cubs filmed in Qinghai",
+    )
+    archive.rebuild()
+    after = page_keys(archive.cache)
+    rendered = {page for page, key in after.items() if before.get(page) != key}
+    days = {p for p in before if re.fullmatch(r"2018/\d\d/\d\d/index\.html", p)}
+    months = {p for p in before if re.fullmatch(r"2018/\d\d/index\.html", p)}
+    others = (days | months) - {"2018/06/index.html"}
+    assert len(days) >= 5 and len(months) >= 5, (days, months)
+    assert not others & rendered, sorted(others & rendered)
+    assert {"2018/index.html", "2018/06/index.html", "2018/06/05/index.html"} <= rendered
+    archive.assert_equals_clean_build()
+
+
 def test_edit_a_story_body(archive):
     edit(
         story(archive.content, "ghana-lawmakers-approve-levy"),
@@ -240,6 +273,35 @@ def test_default_settings_in_place_rebuild_equals_clean_build(tmp_path):
     after = json.loads((output / "pagefind" / "shards.json").read_text(encoding="utf-8"))
     kept = {s["path"] for s in shards["shards"]} & {s["path"] for s in after["shards"]}
     assert kept, "unchanged years' shards are kept, not indexed again"
+
+
+def test_turning_the_index_on_renders_no_page_again(tmp_path):
+    """A site built with the search index off (the benchmark indexes in a stage of its own),
+    rebuilt with it on (``-e PAGEFIND_ENABLED=true``, as the benchmark's rebuilds do): the
+    index settings are read after the pages are written (Pagefind's ``finishing_settings``),
+    so no page is rendered again, and the index is made. Another setting still renders
+    every page."""
+    code = snapshot_code(tmp_path / "code")
+    output, cache = tmp_path / "output", tmp_path / "cache"
+    settings = write_settings(tmp_path, cache, code, RENDER_SKIP_UNCHANGED=True)
+    build(ROOT / "content", output, settings)
+    first = last_build(cache)
+    assert first["rendered"] == first["pages"] and not (output / "pagefind").exists()
+    on = ("-e", "PAGEFIND_ENABLED=true", "PAGEFIND_JOBS=1")
+    build(ROOT / "content", output, settings, args=on)
+    assert last_build(cache)["rendered"] == 0, last_build(cache)
+    assert (output / "pagefind" / "shards.json").is_file()
+    # The sitemap took the index's listing of the output (OUTPUT_LISTING): the same as one
+    # made by walking the finished folder.
+    from plugins.site_extras.sitemap import write_sitemaps
+
+    listed = (output / "sitemap.xml").read_text(encoding="utf-8")
+    base = re.search(r"<loc>(https?://[^/<]+)", listed)[1]
+    write_sitemaps(output, base, 50_000)
+    assert (output / "sitemap.xml").read_text(encoding="utf-8") == listed
+    other = ("-e", 'DEFAULT_DATE_FORMAT="%d %B %Y"')
+    build(ROOT / "content", output, settings, args=other)
+    assert last_build(cache)["rendered"] == first["pages"], last_build(cache)
 
 
 @dataclasses.dataclass

@@ -614,3 +614,29 @@ def test_recut_names_a_chunk_it_cannot_read(tmp_path):
     with pytest.raises(PagefindError, match=r"en_0123abc\.pf_index: undecodable word entry"):
         deterministic._recut_word_index(tmp_path, "en", meta)
     assert (index / "en_0123abc.pf_index").exists() and meta[2][0][2] == "en_0123abc"
+
+
+def test_an_index_that_fails_beside_the_build_fails_the_build(tmp_path, monkeypatch):
+    """In a build the index is finished in a thread of its own (while the sitemap and the
+    caches are written); what it raises is raised again by the last ``finalized`` receiver,
+    so the build fails as it did when the index ran in the main thread."""
+    from types import SimpleNamespace
+
+    from pagefind_index import pagefind_index
+
+    site = tmp_path / "site"
+    site.mkdir()
+    (site / "index.html").write_text(
+        "<html><body data-pagefind-body><p>words to index</p></body></html>", encoding="utf-8"
+    )
+    settings = {**pagefind_index.DEFAULTS, "CACHE_PATH": str(tmp_path / "cache")}
+    pelican = SimpleNamespace(output_path=str(site), settings=settings)
+
+    def failing(self, jobs=None):
+        raise PagefindError("the shard could not be indexed")
+
+    monkeypatch.setattr(shards.PreparedShards, "finish", failing)
+    pagefind_index.on_finalized(pelican)
+    with pytest.raises(PagefindError, match="could not be indexed"):
+        pagefind_index.finish_index(pelican)
+    pagefind_index.finish_index(pelican)  # nothing left waiting: a second call is a no-op

@@ -13,13 +13,14 @@ so two builds of the same site would differ.
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from pathlib import Path
 
 from blinker import signal
 
 from .deterministic import PagefindError, options_from_args
-from .shards import build_shards, page_entry, record_pages
+from .shards import page_entry, prepare_shards, record_pages
 
 log = logging.getLogger(__name__)
 
@@ -63,35 +64,89 @@ def cache_file(settings: dict) -> Path | None:
 
 def run_pagefind(output_path: str, extra: list[str], settings: dict | None = None) -> int:
     """Index the finished site reproducibly, shard by shard; return the page count."""
-    settings = {**DEFAULTS, **(settings or {})}
-    started = time.perf_counter()
-    summary = build_shards(
-        Path(output_path),
-        options_from_args(extra),
-        jobs=settings["PAGEFIND_JOBS"],
-        max_pages=settings["PAGEFIND_SHARD_MAX_PAGES"],
-        cache_file=cache_file(settings),
-    )
-    log.info(
-        "Pagefind indexed %d pages of %s in %d shards (%d re-indexed, %d removed) in %.1f s",
-        summary.pages,
-        output_path,
-        summary.shards,
-        len(summary.rebuilt),
-        len(summary.removed),
-        time.perf_counter() - started,
-    )
-    return summary.pages
+    return _IndexRun(output_path, list(extra), settings).finish()
+
+
+class _IndexRun(threading.Thread):
+    """One index of the finished site: ``prepare`` finds the pages and the shards to index
+    again (Python alone), ``finish`` has Pagefind index them and writes the manifest. In a
+    build, ``finish`` runs in this thread: Pagefind's own processes index while the other
+    ``finalized`` receivers (the sitemap, the caches) work in the main thread, and what it
+    raises is raised again there by ``finish_index``."""
+
+    def __init__(self, output_path: str, extra: list[str], settings: dict | None) -> None:
+        super().__init__(name="pagefind-index")
+        self.output_path, self.extra = output_path, extra
+        self.settings = {**DEFAULTS, **(settings or {})}
+        self.error: BaseException | None = None
+        self.pages = 0
+        self.prepared = None
+
+    def prepare(self) -> None:
+        self.started = time.perf_counter()
+        self.prepared = prepare_shards(
+            Path(self.output_path),
+            options_from_args(self.extra),
+            max_pages=self.settings["PAGEFIND_SHARD_MAX_PAGES"],
+            cache_file=cache_file(self.settings),
+        )
+
+    def finish(self) -> int:
+        if self.prepared is None:
+            self.prepare()
+        summary = self.prepared.finish(self.settings["PAGEFIND_JOBS"])
+        log.info(
+            "Pagefind indexed %d pages of %s in %d shards (%d re-indexed, %d removed) in %.1f s",
+            summary.pages,
+            self.output_path,
+            summary.shards,
+            len(summary.rebuilt),
+            len(summary.removed),
+            time.perf_counter() - self.started,
+        )
+        self.pages = summary.pages
+        return summary.pages
+
+    def run(self) -> None:
+        try:
+            self.finish()
+        except BaseException as exc:  # handed to the main thread, which raises it
+            self.error = exc
 
 
 def on_initialized(pelican) -> None:
+    from pelican import signals
+
     check_settings(pelican.settings)
+    # Connected now, once every plugin has registered: Pelican calls ``finalized`` receivers
+    # in the order they were connected, so this one comes after all of theirs.
+    signals.finalized.connect(finish_index)
+
+
+_runs: dict[int, _IndexRun] = {}  # id(Pelican) → its index, until finish_index
 
 
 def on_finalized(pelican) -> None:
-    if pelican.settings["PAGEFIND_ENABLED"]:
-        settings = pelican.settings
-        run_pagefind(pelican.output_path, list(settings["PAGEFIND_ARGS"]), settings)
+    """Start indexing the finished site. The other plugins' ``finalized`` receivers write no
+    HTML (the sitemap, robots.txt, caches), and every page is written before this signal;
+    the bundle folder is the index's own."""
+    settings = pelican.settings
+    if settings["PAGEFIND_ENABLED"]:
+        run = _IndexRun(pelican.output_path, list(settings["PAGEFIND_ARGS"]), settings)
+        run.prepare()
+        _runs[id(pelican)] = run
+        run.start()
+        OUTPUT_LISTING.send(pelican, output=pelican.output_path, listing=run.prepared.listing)
+
+
+def finish_index(pelican) -> None:
+    """The last ``finalized`` receiver: wait for the index; its error fails the build."""
+    run = _runs.pop(id(pelican), None)
+    if run is None:
+        return
+    run.join()
+    if run.error is not None:
+        raise run.error
 
 
 # render_pool's named signals (plugins/render_pool/writer.py): with its writer, each page's
@@ -100,6 +155,12 @@ def on_finalized(pelican) -> None:
 # before indexing starts (also when the index is built later, with run_pagefind).
 PAGE_FACTS = signal("render_pool.page_facts")
 PAGES_WRITTEN = signal("render_pool.pages_written")
+FINISHING_SETTINGS = signal("render_pool.finishing_settings")
+# Sent at ``finalized`` once the index has listed the finished site: ``listing`` maps every
+# HTML page outside the bundle folder (relative POSIX path) to its ``os.stat``. A receiver
+# connected to ``finalized`` after this plugin (the sitemap, site_extras) may use it instead
+# of walking the output folder again (~0.5 s at 20,000 stories): no receiver writes HTML.
+OUTPUT_LISTING = signal("pagefind_index.output_listing")
 
 
 def offer_page_fact(writer) -> tuple | None:
@@ -117,6 +178,12 @@ def store_page_facts(writer, facts: dict) -> None:
         record_pages(target, entries)
 
 
+def finishing_settings(writer) -> tuple[str, ...]:
+    """render_pool's ``finishing_settings``: these settings are read at ``finalized`` only,
+    so turning the index on or off leaves every page's render key as it was."""
+    return tuple(DEFAULTS)
+
+
 def register() -> None:
     # Pelican is imported here, not at the top: the standalone index (run_pagefind) then
     # starts without it (~0.2 s).
@@ -124,5 +191,6 @@ def register() -> None:
 
     PAGE_FACTS.connect(offer_page_fact)
     PAGES_WRITTEN.connect(store_page_facts)
+    FINISHING_SETTINGS.connect(finishing_settings)
     signals.initialized.connect(on_initialized)
     signals.finalized.connect(on_finalized)

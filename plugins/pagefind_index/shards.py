@@ -108,17 +108,24 @@ class ShardSummary:
 
 
 def indexed_pages(
-    site: Path, bundle_dir: str, cache: dict[str, list[Any]] | None = None
+    site: Path,
+    bundle_dir: str,
+    cache: dict[str, list[Any]] | None = None,
+    statuses: dict[str, os.stat_result] | None = None,
 ) -> tuple[list[str], dict[str, list[Any]]]:
     """The pages Pagefind would index: those with ``data-pagefind-body`` if any page has one
     (Pagefind then skips the others), otherwise every HTML page. Sorted POSIX paths, and the
-    file stamps of the pages without a body (for the cache: an unchanged file is not read)."""
+    file stamps of the pages without a body (for the cache: an unchanged file is not read).
+    ``statuses``, when given, receives every HTML page's ``os.stat`` (see ``listing``)."""
     cache = cache or {}
     every = site_html_files(site, bundle_dir)
     marked, unmarked = [], {}
     for page in every:
         path = f"{site}/{page}"  # str paths: this loop sees every page of the site
-        stamp = file_stamp(path)
+        status = os.stat(path)  # noqa: PTH116 (as above)
+        if statuses is not None:
+            statuses[page] = status
+        stamp = stat_stamp(status)
         known = cache.get(page)
         if known and known[-1] == stamp:
             (marked.append(page) if len(known) > 1 else unmarked.__setitem__(page, known))
@@ -235,15 +242,33 @@ class ShardTask:
     version: str
     cached: dict[str, list[Any]]  # path → [raw digest, view digest, file stamp], last run
     force: bool = False
+    statuses: dict[str, os.stat_result] | None = None  # taken by indexed_pages just before
 
 
 def index_shard(task: ShardTask) -> ShardResult:
     """Fingerprint one shard and, unless its folder already holds that fingerprint, index it."""
+    return finish_shard(check_shard(task))
+
+
+@dataclass
+class ShardCheck:
+    """A shard's fingerprint worked out (``check_shard``), and its result when its folder
+    already holds that fingerprint (``kept``); otherwise ``finish_shard`` indexes it."""
+
+    task: ShardTask
+    views: dict[str, list[Any]]
+    fingerprint: str
+    kept: ShardResult | None
+
+
+def check_shard(task: ShardTask) -> ShardCheck:
     site, root = Path(task.site), Path(task.root)
     views: dict[str, list[Any]] = {}
+    statuses = task.statuses or {}
     for page in task.plan.pages:
         old = task.cached.get(page)
-        stamp = file_stamp(str(site / page))
+        status = statuses.get(page)
+        stamp = stat_stamp(status) if status is not None else file_stamp(str(site / page))
         if old and len(old) == 3 and old[2] == stamp:
             views[page] = old  # the same file as last time: not even read
             continue
@@ -255,8 +280,9 @@ def index_shard(task: ShardTask) -> ShardResult:
     )
     folder = root / SHARDS / shard_folder(task.plan.name, fingerprint)
     stamp = _read_json(folder / STAMP)
+    kept = None
     if not task.force and stamp and stamp.get("fingerprint") == fingerprint and "sorts" in stamp:
-        return ShardResult(
+        kept = ShardResult(
             task.plan.name,
             False,
             fingerprint,
@@ -265,6 +291,16 @@ def index_shard(task: ShardTask) -> ShardResult:
             stamp["sorts"],
             views=views,
         )
+    return ShardCheck(task, views, fingerprint, kept)
+
+
+def finish_shard(check: ShardCheck) -> ShardResult:
+    """The kept shard's result, or the shard indexed into its new folder."""
+    if check.kept is not None:
+        return check.kept
+    task, fingerprint = check.task, check.fingerprint
+    site, root = Path(task.site), Path(task.root)
+    folder = root / SHARDS / shard_folder(task.plan.name, fingerprint)
     staging = root / SHARDS / f".new-{task.plan.name}"
     if staging.exists():
         shutil.rmtree(staging)
@@ -275,7 +311,7 @@ def index_shard(task: ShardTask) -> ShardResult:
     write_json(staging / STAMP, {**stamp, "sorts": sorts, "filters": filters})
     _swap_in(staging, folder)
     return ShardResult(
-        task.plan.name, True, fingerprint, summary.pages, filters, sorts, assets, views
+        task.plan.name, True, fingerprint, summary.pages, filters, sorts, assets, check.views
     )
 
 
@@ -351,13 +387,32 @@ def build_shards(
     executable: Path | None = None,
 ) -> ShardSummary:
     """Bring ``site/<bundle_dir>`` up to date with the site's pages, shard by shard."""
+    prepared = prepare_shards(
+        site, options, max_pages=max_pages, cache_file=cache_file, executable=executable
+    )
+    return prepared.finish(jobs)
+
+
+def prepare_shards(
+    site: Path,
+    options: IndexOptions | None = None,
+    *,
+    max_pages: int = 5000,
+    cache_file: Path | None = None,
+    executable: Path | None = None,
+) -> PreparedShards:
+    """The first half of ``build_shards``, in Python alone: find the pages, plan the shards,
+    fingerprint each and see which must be indexed again. ``finish`` runs Pagefind on
+    those (its own processes: the calling process may do other work meanwhile) and writes
+    the manifest."""
     options = options or IndexOptions()
     site = Path(site).resolve()
     root = site / options.bundle_dir
     executable = Path(executable or _bundled_executable())
     version = pagefind_version(executable)
     cache = _load_cache(cache_file)
-    pages, unmarked = indexed_pages(site, options.bundle_dir, cache)
+    statuses: dict[str, os.stat_result] = {}
+    pages, unmarked = indexed_pages(site, options.bundle_dir, cache, statuses)
     plans = plan_shards(pages, max_pages)
     if not plans:
         raise PagefindError(f"no HTML pages to index in {site}")
@@ -380,69 +435,101 @@ def build_shards(
             version,
             {page: cache[page] for page in plan.pages if page in cache},
             force=not runtime_ok and index == 0,
+            statuses=statuses,
         )
         for index, plan in enumerate(plans)
     ]
-    results = {result.name: result for result in _run(tasks, jobs)}
-    runtime = sorted({a for r in results.values() for a in r.assets} or previous.get("runtime", []))
-    write_text(
-        root / SHARDS_RUNTIME, instances_module((root / RUNTIME).read_text(encoding="utf-8"))
-    )
-    folders = {plan.name: shard_folder(plan.name, results[plan.name].fingerprint) for plan in plans}
-    shards = [
-        {
-            "name": plan.name,
-            "path": f"{SHARDS}/{folders[plan.name]}/",
-            "year": plan.year,
-            "pages": results[plan.name].pages,
-            "sorts": results[plan.name].sorts,
+    checks = [check_shard(task) for task in tasks]
+    return PreparedShards(root, version, plans, checks, unmarked, previous, cache_file, statuses)
+
+
+@dataclass
+class PreparedShards:
+    root: Path
+    version: str
+    plans: list[ShardPlan]
+    checks: list[ShardCheck]
+    unmarked: dict[str, list[Any]]
+    previous: dict[str, Any]
+    cache_file: Path | None
+    # Every HTML page outside the bundle folder (relative POSIX path) and its os.stat, as
+    # the site stood when the index was prepared: the sitemap takes it instead of walking
+    # the output again (site_extras, through pagefind_index's OUTPUT_LISTING signal).
+    listing: dict[str, os.stat_result] = field(default_factory=dict)
+
+    @property
+    def stale(self) -> list[str]:
+        """The shards ``finish`` indexes again."""
+        return [check.task.plan.name for check in self.checks if check.kept is None]
+
+    def finish(self, jobs: int | None = None) -> ShardSummary:
+        root, plans, previous = self.root, self.plans, self.previous
+        results = {result.name: result for result in _run(self.checks, jobs)}
+        runtime = sorted(
+            {a for r in results.values() for a in r.assets} or previous.get("runtime", [])
+        )
+        write_text(
+            root / SHARDS_RUNTIME, instances_module((root / RUNTIME).read_text(encoding="utf-8"))
+        )
+        folders = {
+            plan.name: shard_folder(plan.name, results[plan.name].fingerprint) for plan in plans
         }
-        for plan in plans
-    ]
-    totals: dict[str, dict[str, int]] = {}
-    for result in results.values():
-        for name, values in result.filters.items():
-            merged = totals.setdefault(name, {})
-            for value, count in values.items():
-                merged[value] = merged.get(value, 0) + count
-    write_json(root / FILTERS, {k: dict(sorted(v.items())) for k, v in sorted(totals.items())})
-    manifest = {
-        "format": FORMAT,
-        "pagefind": version,
-        "pages": sum(shard["pages"] for shard in shards),
-        "filters": FILTERS,
-        "runtime": runtime,
-        "shards": shards,
-    }
-    write_json(root / ENTRY, summary_entry(root, [folders[plan.name] for plan in plans]))
-    write_json(root / MANIFEST, manifest)
-    # Only now that the manifest names the new folders: the old ones go.
-    removed = _remove_stale(root, folders, runtime)
-    if cache_file is not None:
-        views = {page: v for result in results.values() for page, v in result.views.items()}
-        everything = dict(sorted({**unmarked, **views}.items()))
-        write_json(cache_file, {"format": FORMAT, "pages": everything})
-    return ShardSummary(
-        pages=manifest["pages"],
-        shards=len(shards),
-        rebuilt=tuple(sorted(name for name, r in results.items() if r.built)),
-        removed=tuple(removed),
-    )
+        shards = [
+            {
+                "name": plan.name,
+                "path": f"{SHARDS}/{folders[plan.name]}/",
+                "year": plan.year,
+                "pages": results[plan.name].pages,
+                "sorts": results[plan.name].sorts,
+            }
+            for plan in plans
+        ]
+        totals: dict[str, dict[str, int]] = {}
+        for result in results.values():
+            for name, values in result.filters.items():
+                merged = totals.setdefault(name, {})
+                for value, count in values.items():
+                    merged[value] = merged.get(value, 0) + count
+        write_json(root / FILTERS, {k: dict(sorted(v.items())) for k, v in sorted(totals.items())})
+        manifest = {
+            "format": FORMAT,
+            "pagefind": self.version,
+            "pages": sum(shard["pages"] for shard in shards),
+            "filters": FILTERS,
+            "runtime": runtime,
+            "shards": shards,
+        }
+        write_json(root / ENTRY, summary_entry(root, [folders[plan.name] for plan in plans]))
+        write_json(root / MANIFEST, manifest)
+        # Only now that the manifest names the new folders: the old ones go.
+        removed = _remove_stale(root, folders, runtime)
+        if self.cache_file is not None:
+            views = {page: v for result in results.values() for page, v in result.views.items()}
+            everything = dict(sorted({**self.unmarked, **views}.items()))
+            write_json(self.cache_file, {"format": FORMAT, "pages": everything})
+        return ShardSummary(
+            pages=manifest["pages"],
+            shards=len(shards),
+            rebuilt=tuple(sorted(name for name, r in results.items() if r.built)),
+            removed=tuple(removed),
+        )
 
 
-def _run(tasks: list[ShardTask], jobs: int | None) -> list[ShardResult]:
-    """Index the shards ``jobs`` at a time (largest first, so they finish together).
+def _run(checks: list[ShardCheck], jobs: int | None) -> list[ShardResult]:
+    """Index the stale shards ``jobs`` at a time (largest first, so they finish together).
 
     Each shard is indexed by its own ``pagefind --service`` process, where the work and the
     memory are; a thread here feeds it pages and canonicalises its output. (Python worker
     processes were tried: "spawn" needs an importable ``__main__`` and "fork" would copy a
     large Pelican process, for a share of the CPU time that is small next to Pagefind's.)"""
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(tasks)))
+    stale = [check for check in checks if check.kept is None]
+    jobs = max(1, min(jobs or os.cpu_count() or 1, len(stale)))
     if jobs == 1:
-        return [index_shard(task) for task in tasks]
-    ordered = sorted(tasks, key=lambda task: (-len(task.plan.pages), task.plan.name))
+        return [finish_shard(check) for check in checks]
+    ordered = sorted(stale, key=lambda check: (-len(check.task.plan.pages), check.task.plan.name))
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        return list(pool.map(index_shard, ordered))
+        built = list(pool.map(finish_shard, ordered))
+    return [check.kept for check in checks if check.kept is not None] + built
 
 
 _EXPORT = re.compile(r"export\s*\{([\w\s,$]+)\}\s*;?\s*$")

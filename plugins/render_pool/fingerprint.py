@@ -36,7 +36,7 @@ Three refinements keep one added story from touching every page, all derived fro
 templates' AST and the code's, and checked, never assumed:
 
 * a variable read only through a truth test, a membership test or one item whose key comes
-  from page variables (``{% if photo_index %}``, ``archive_calendars[period_num[0]]``)
+  from page variables (``{% if photo_index %}``, ``period_calendars[period_num]``)
   counts only through that part (``TemplateUse.partial``);
 * a tuple position that no template loop uses and no Python module reads (the score in
   ``for other, score, reasons in article.related_stories``: corpus-wide weights that move
@@ -938,8 +938,8 @@ class TemplateUse:
 
     names: frozenset[str]  # every variable name it loads
     # Names read only in ways that need a part of the value: a truth test
-    # ({% if photo_index %}), membership (`period_num[0] in archive_calendars`) or one item
-    # (`archive_calendars[period_num[0]]`) with a key computed from page variables.
+    # ({% if photo_index %}), membership (`period_num in period_calendars`) or one item
+    # (`period_calendars[period_num]`) with a key computed from page variables.
     partial: Mapping[str, tuple]
     dynamic: bool  # a pass_context filter/global or an unresolvable include: reads anything
     attrs: frozenset[str]  # attribute names it reads (x.name, map(attribute="name"), x["name"])

@@ -101,6 +101,12 @@ PAGES_WRITTEN = signal("render_pool.pages_written")
 # "ready": a callable saying whether the late fields are there to attach without waiting;
 # once every plugin's says so, early keying stops and the render processes key the rest.
 CONTENT_FIELDS = signal("render_pool.content_fields")
+# Settings a plugin reads only once every page is written (at ``finalized``: the search
+# index), never while pages render: a receiver returns their names. The render keys' digest
+# of the settings leaves them out, so switching the index on for a rebuild of a site built
+# with it off (the benchmark's clean build indexes in a stage of its own) renders nothing
+# again. A template that reads one is still keyed by it, through the context.
+FINISHING_SETTINGS = signal("render_pool.finishing_settings")
 
 
 class _UsedDict(dict):
@@ -731,11 +737,16 @@ class RenderPoolWriter(Writer):
 
     def _global_digest(self) -> bytes:
         if self._global is None:
-            fp = Fingerprinter(
-                {} if self.main_context is None else {id(self.main_context): "<context>"}
-            )
+            markers = {id(self.settings): "<settings>"}  # inside it (filters' partials)
+            if self.main_context is not None:
+                markers[id(self.main_context)] = "<context>"
+            fp = Fingerprinter(markers)
+            finishing = {
+                name for _receiver, names in FINISHING_SETTINGS.send(self) for name in names or ()
+            }
+            kept = {k: v for k, v in self.settings.items() if k not in finishing}
             try:
-                settings = fp.value(self.settings, fp.SHALLOW)
+                settings = fp.value(kept, fp.SHALLOW)
             except Volatile:
                 settings = os.urandom(16)  # the settings hold something undescribable
             self._global = digest("render_pool", str(MANIFEST_VERSION), self._code(), settings)

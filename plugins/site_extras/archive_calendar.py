@@ -57,6 +57,25 @@ def year_calendars(period_archives: dict) -> dict[int, tuple[MonthGrid, ...]]:
     return calendars
 
 
+def period_calendars(
+    calendars: dict[int, tuple[MonthGrid, ...]],
+) -> dict[tuple[int, ...], tuple[MonthGrid, ...]]:
+    """The grids each period page shows, by its ``period_num``: a year page its twelve
+    months, a month page its own month; a day page none (it has no entry).
+
+    The period template looks its grids up here rather than in ``archive_calendars``:
+    render_pool keys a page by the items it looks up, so a month page then depends on its
+    own month and a day page on no grid at all. With the year's grids, every day and month
+    page of a year was rendered again whenever one story was added to that year (~340
+    pages at 20,000 stories, one of which changed)."""
+    periods: dict[tuple[int, ...], tuple[MonthGrid, ...]] = {}
+    for year, months in calendars.items():
+        periods[(year,)] = months
+        for grid in months:
+            periods[(year, grid.month)] = (grid,)
+    return periods
+
+
 def _years(period_archives: dict) -> set[int]:
     return {a["period_num"][0] for a in period_archives.get("year", [])}
 

@@ -3,7 +3,8 @@ the 404 page, ``sitemap.xml``, ``robots.txt`` and ``/favicon.ico``.
 
 Templates get the Jinja filters ``news_jsonld`` (an article's schema.org ``NewsArticle`` as
 safe JSON) and ``absolute_url`` (a site path as an absolute URL), and the context gets
-``archive_calendars`` (year → twelve month grids) and ``archive_years``. Every story gets
+``archive_calendars`` (year → twelve month grids), ``period_calendars`` (a period page's
+``period_num`` → the grids it shows) and ``archive_years``. Every story gets
 its URL and formatted dates computed once (``date_iso``, ``date_month``, ``date_month_name``:
 story_fields.py), and the year/month/day archives are grouped in one pass
 (period_archives.py).
@@ -22,7 +23,7 @@ from pelican import signals
 from pelican.contents import Article
 from pelican.generators import Generator
 
-from .archive_calendar import year_calendars, year_links
+from .archive_calendar import period_calendars, year_calendars, year_links
 from .jsonld import absolute, base_url, news_article, script_json
 from .period_archives import install as install_linear_archives
 from .sitemap import page_fact, write_sitemaps
@@ -118,7 +119,9 @@ def on_articles_read(generator) -> None:
 def on_articles_finalized(generator) -> None:
     stable_story_order(generator)
     archives = generator.context.get("period_archives", {})
-    generator.context["archive_calendars"] = year_calendars(archives)
+    calendars = year_calendars(archives)
+    generator.context["archive_calendars"] = calendars
+    generator.context["period_calendars"] = period_calendars(calendars)
     generator.context["archive_years"] = year_links(archives)
 
 
@@ -156,6 +159,15 @@ def store_page_facts(writer, facts: dict) -> None:
         _learnt.setdefault(os.path.realpath(writer.output_path), {}).update(entries)
 
 
+# pagefind_index's listing of the finished site (see OUTPUT_LISTING there), when it indexed
+# before the sitemap is written: the output folder is then walked once, not twice.
+_listings: dict[str, dict] = {}
+
+
+def store_listing(_sender, output: str, listing: dict) -> None:
+    _listings[os.path.realpath(output)] = listing
+
+
 def on_finalized(pelican) -> None:
     output = Path(pelican.output_path)
     base = base_url(pelican.settings)
@@ -163,7 +175,10 @@ def on_finalized(pelican) -> None:
     if pelican.settings.get("CACHE_PATH"):
         cache = Path(pelican.settings["CACHE_PATH"]) / "sitemap-lastmod.json"
     learnt = _learnt.pop(os.path.realpath(output), None)
-    count = write_sitemaps(output, base, pelican.settings["SITEMAP_MAX_URLS"], cache, learnt)
+    listing = _listings.pop(os.path.realpath(output), None)
+    count = write_sitemaps(
+        output, base, pelican.settings["SITEMAP_MAX_URLS"], cache, learnt, listing
+    )
     if not base:
         log.warning("site_extras: no absolute SITEURL or FEED_DOMAIN; sitemap.xml not written")
     log.info("site_extras: sitemap with %d URLs", count)
@@ -179,6 +194,7 @@ def content_fields(_writer) -> dict:
 
 def register() -> None:
     signal("render_pool.content_fields").connect(content_fields)
+    signal("pagefind_index.output_listing").connect(store_listing)
     signals.content_object_init.connect(on_content_made)
     signals.initialized.connect(on_initialized)
     signals.article_generator_init.connect(install_linear_archives)

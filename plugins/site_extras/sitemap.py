@@ -132,11 +132,23 @@ def _atomic_write_text(path: Path, text: str) -> None:
         temporary.unlink(missing_ok=True)
 
 
-def url_entries(output: Path, base: str, cache: LastModifiedCache | None = None) -> Iterator[str]:
+def url_entries(
+    output: Path,
+    base: str,
+    cache: LastModifiedCache | None = None,
+    listing: dict[str, os.stat_result] | None = None,
+) -> Iterator[str]:
+    """``listing``: every HTML file of the finished output (relative POSIX path → its
+    ``os.stat``), when the search index has just listed them; else the folder is walked."""
     cache = cache or LastModifiedCache(None)
-    for relative, entry in sorted(_html_files(str(output), ""), key=lambda item: item[0]):
+    if listing is None:
+        pages = [(rel, entry.path, entry.stat()) for rel, entry in _html_files(str(output), "")]
+    else:
+        root = str(output)
+        pages = [(rel, f"{root}/{rel}", st) for rel, st in listing.items() if in_sitemap(rel)]
+    for relative, path, status in sorted(pages, key=lambda item: item[0]):
         loc = f"<loc>{escape(base + '/' + page_url(relative))}</loc>"
-        modified = cache.lookup(relative, entry.path, entry.stat())
+        modified = cache.lookup(relative, path, status)
         yield f"<url>{loc}<lastmod>{modified}</lastmod></url>" if modified else f"<url>{loc}</url>"
 
 
@@ -171,15 +183,17 @@ def write_sitemaps(
     limit: int,
     cache_path: Path | None = None,
     learnt: dict[str, list] | None = None,
+    listing: dict[str, os.stat_result] | None = None,
 ) -> int:
     """Write the sitemap(s) and robots.txt into ``output``; return the number of URLs.
     ``cache_path``: where the pages' ``lastmod`` values are kept between builds; ``learnt``:
-    entries for pages written in this build (``page_fact``), so they are not read back."""
+    entries for pages written in this build (``page_fact``), so they are not read back;
+    ``listing``: the output's HTML files, already listed (``url_entries``)."""
     entries: list[str] = []
     if base:
         cache = LastModifiedCache(cache_path)
         cache.learn(learnt or {})
-        entries = list(url_entries(output, base, cache))
+        entries = list(url_entries(output, base, cache, listing))
         for name, text in sitemap_files(entries, base, limit).items():
             _atomic_write_text(output / name, text)
         cache.save()
