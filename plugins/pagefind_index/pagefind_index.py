@@ -4,10 +4,14 @@ Runs over the output folder when Pelican has finished writing, as one Pagefind b
 year of stories (``shards.py``), indexed in parallel and only where pages changed. The ``finalized``
 signal is used rather than a generator from ``get_generators`` because it fires after every
 generator, including other plugins' page writers and static files, so the index always
-covers the finished site. The binary is driven in service mode, page by page in sorted path
-order, and its filter/meta files are rewritten in name order (``deterministic.py``): the
-plain CLI numbers pages in directory order and stores filters in a randomly seeded hash map,
-so two builds of the same site would differ.
+covers the finished site. The pages are listed and the shards to index again found in the
+main thread; Pagefind then indexes them from a thread of its own while the receivers after
+this one (the sitemap, which takes this listing instead of walking the output again, and
+the caches) do their work, and the last ``finalized`` receiver waits for it. The binary is
+driven in service mode, page by page in sorted path order, and its filter/meta files are
+rewritten in name order (``deterministic.py``): the plain CLI numbers pages in directory
+order and stores filters in a randomly seeded hash map, so two builds of the same site
+would differ.
 """
 
 from __future__ import annotations
