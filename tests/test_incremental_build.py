@@ -287,9 +287,13 @@ def test_turning_the_index_on_renders_no_page_again(tmp_path):
     build(ROOT / "content", output, settings)
     first = last_build(cache)
     assert first["rendered"] == first["pages"] and not (output / "pagefind").exists()
+    snapshot = (cache / "story-snapshot.pickle").stat()
     on = ("-e", "PAGEFIND_ENABLED=true", "PAGEFIND_JOBS=1")
     build(ROOT / "content", output, settings, args=on)
     assert last_build(cache)["rendered"] == 0, last_build(cache)
+    # Every story was restored from the snapshot (none made again: the file is not rewritten).
+    after = (cache / "story-snapshot.pickle").stat()
+    assert (after.st_ino, after.st_mtime_ns) == (snapshot.st_ino, snapshot.st_mtime_ns)
     assert (output / "pagefind" / "shards.json").is_file()
     # The sitemap took the index's listing of the output (OUTPUT_LISTING): the same as one
     # made by walking the finished folder.

@@ -32,11 +32,14 @@ import pickle
 import sys
 from importlib import metadata
 
+from blinker import signal
 from pelican import signals
 from pelican.cache import FileDataCacher
 from pelican.readers import Readers
 
 from . import memo
+
+FINISHING_SETTINGS = signal("render_pool.finishing_settings")  # see render_pool's writer.py
 
 log = logging.getLogger(__name__)
 
@@ -355,7 +358,12 @@ def on_initialized(pelican) -> None:
     store = bool(settings.get("CACHE_CONTENT"))
     if not (load or store):
         return
-    world = world_digest(settings) + _code_digest()
+    # Settings read only after every page is written (the search index's: render_pool's
+    # ``finishing_settings``) make no story differently: turning the index on keeps the
+    # snapshot (the benchmark builds with it off, then rebuilds with it on).
+    finishing = {name for _r, names in FINISHING_SETTINGS.send(None) for name in names or ()}
+    made_with = {key: value for key, value in settings.items() if key not in finishing}
+    world = world_digest(made_with) + _code_digest()
     path = os.path.join(settings.get("CACHE_PATH", "cache"), FILE)
     _snapshot = Snapshot(path, world, load, store)
 

@@ -105,7 +105,8 @@ CONTENT_FIELDS = signal("render_pool.content_fields")
 # index), never while pages render: a receiver returns their names. The render keys' digest
 # of the settings leaves them out, so switching the index on for a rebuild of a site built
 # with it off (the benchmark's clean build indexes in a stage of its own) renders nothing
-# again. A template that reads one is still keyed by it, through the context.
+# again. A template that reads one is still keyed by it, through the context. fast_reading's
+# story snapshot leaves them out of what its stories depend on, for the same reason.
 FINISHING_SETTINGS = signal("render_pool.finishing_settings")
 
 
