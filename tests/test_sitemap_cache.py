@@ -163,3 +163,22 @@ def test_a_real_build_reads_no_page_back_for_its_sitemap(tmp_path):
     write_sitemaps(output, base, 50_000)  # every page read back, no cache
     assert (output / "sitemap.xml").read_text() == built
 
+
+def test_a_listing_left_by_an_earlier_build_is_not_used(tmp_path):
+    """The search index sends its listing of the output for the sitemap to use; one that
+    arrived after an earlier build's sitemap (plugins in another order) is dropped when the
+    next build starts, so the sitemap walks the folder as it stands."""
+    from types import SimpleNamespace
+
+    from plugins.site_extras import site_extras
+
+    site = tmp_path / "out"
+    _site(site)
+    stale = {"gone/index.html": (site / "index.html").stat()}
+    site_extras.store_listing(None, output=str(site), listing=stale)
+    settings = {"SITEURL": BASE, "SITEMAP_MAX_URLS": 50_000, "CACHE_PATH": str(tmp_path / "c")}
+    pelican = SimpleNamespace(output_path=str(site), settings=settings)
+    site_extras.get_generators(pelican)  # the next build starts
+    site_extras.on_finalized(pelican)
+    text = (site / "sitemap.xml").read_text()
+    assert "gone/" not in text and f"{BASE}/2021/05/06/b/" in text

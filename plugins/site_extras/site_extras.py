@@ -138,6 +138,10 @@ class NotFoundGenerator(Generator):
 
 
 def get_generators(_pelican) -> type[Generator]:
+    # Sent as each build starts (also each rebuild of `pelican --autoreload`): a listing of
+    # the output left by an earlier build (sent after its sitemap was written, with the plugins
+    # in another order) must not stand in for this build's folder.
+    _listings.clear()
     return NotFoundGenerator
 
 
