@@ -97,19 +97,19 @@ class Report:
 # --- Printing ---------------------------------------------------------------------------------
 
 HEADER = (
-    f"{'system':<12}{'stage':<14}{'wall s':>9}{'CPU s':>9}{'CPU/wall':>9}"
+    f"{'system':<12}{'stage':<18}{'wall s':>9}{'CPU s':>9}{'CPU/wall':>9}"
     f"{'peak RSS MB':>13}{'other CPU':>11}{'steal':>8}  note"
 )
 
 
 def _row(stage: Stage) -> str:
     if stage.skipped:
-        return f"{stage.system:<12}{stage.name:<14}{'skipped: ' + stage.skipped:>40}"
+        return f"{stage.system:<12}{stage.name:<18}{'skipped: ' + stage.skipped:>40}"
     ratio = stage.cpu / stage.wall if stage.wall else 0.0
     other = stage.other_cpu / stage.wall if stage.wall else 0.0
     steal = stage.steal / stage.wall if stage.wall else 0.0
     return (
-        f"{stage.system:<12}{stage.name:<14}{stage.wall:>9.2f}{stage.cpu:>9.2f}{ratio:>9.2f}"
+        f"{stage.system:<12}{stage.name:<18}{stage.wall:>9.2f}{stage.cpu:>9.2f}{ratio:>9.2f}"
         f"{stage.peak_rss / 2**20:>13.0f}{other:>10.2f}c{steal:>7.2f}c  {stage.note}"
     )
 
@@ -117,7 +117,7 @@ def _row(stage: Stage) -> str:
 def _total(report: Report, system: str, names: Sequence[str], label: str, round: int = 1) -> str:
     found = [report.get(system, n, round) for n in names]
     if any(s is None or s.skipped for s in found):
-        return f"{system:<12}{label:<14}{'—':>9}"
+        return f"{system:<12}{label:<18}{'—':>9}"
     total = Stage(system, label)
     for s in found:
         total.wall += s.wall  # type: ignore[union-attr]

@@ -616,7 +616,7 @@ def test_recut_names_a_chunk_it_cannot_read(tmp_path):
     assert (index / "en_0123abc.pf_index").exists() and meta[2][0][2] == "en_0123abc"
 
 
-def test_an_index_that_fails_beside_the_build_fails_the_build(tmp_path, monkeypatch):
+def test_an_index_that_fails_beside_the_build_fails_the_build(tmp_path, monkeypatch, caplog):
     """In a build the index is finished in a thread of its own (while the sitemap and the
     caches are written); what it raises is raised again by the last ``finalized`` receiver,
     so the build fails as it did when the index ran in the main thread."""
@@ -640,3 +640,12 @@ def test_an_index_that_fails_beside_the_build_fails_the_build(tmp_path, monkeypa
     with pytest.raises(PagefindError, match="could not be indexed"):
         pagefind_index.finish_index(pelican)
     pagefind_index.finish_index(pelican)  # nothing left waiting: a second call is a no-op
+
+    # A later ``finalized`` receiver raised, so finish_index never ran: the next build's
+    # start (get_generators) waits for the index and reports its error.
+    pagefind_index.on_finalized(pelican)
+    run = pagefind_index._runs[id(pelican)]
+    with caplog.at_level("WARNING"):
+        pagefind_index.finish_leftover(pelican)
+    assert not run.is_alive() and id(pelican) not in pagefind_index._runs
+    assert "could not be indexed" in caplog.text

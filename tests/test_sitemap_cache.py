@@ -182,3 +182,8 @@ def test_a_listing_left_by_an_earlier_build_is_not_used(tmp_path):
     site_extras.on_finalized(pelican)
     text = (site / "sitemap.xml").read_text()
     assert "gone/" not in text and f"{BASE}/2021/05/06/b/" in text
+    # A listing without another bundle folder than the sitemap skips is not taken either:
+    # the pages under it (a search page in "search/") would be missing.
+    site_extras.store_listing(None, output=str(site), listing=stale, bundle_dir="search")
+    site_extras.on_finalized(pelican)
+    assert (site / "sitemap.xml").read_text() == text

@@ -140,7 +140,12 @@ def on_finalized(pelican) -> None:
         run.prepare()
         _runs[id(pelican)] = run
         run.start()
-        OUTPUT_LISTING.send(pelican, output=pelican.output_path, listing=run.prepared.listing)
+        OUTPUT_LISTING.send(
+            pelican,
+            output=pelican.output_path,
+            listing=run.prepared.listing,
+            bundle_dir=run.prepared.root.name,
+        )
 
 
 def finish_index(pelican) -> None:
@@ -153,6 +158,19 @@ def finish_index(pelican) -> None:
         raise run.error
 
 
+def finish_leftover(pelican) -> None:
+    """As a build starts (``get_generators``, also each rebuild of ``--autoreload``): an
+    index still running from a build that failed after it started (a later ``finalized``
+    receiver raised, so ``finish_index`` never ran) is waited for before this build writes
+    or forks anything, and its error is reported."""
+    run = _runs.pop(id(pelican), None)
+    if run is None:
+        return
+    run.join()
+    if run.error is not None:
+        log.warning("the search index of the previous build failed too: %s", run.error)
+
+
 # render_pool's named signals (plugins/render_pool/writer.py): with its writer, each page's
 # cache entry (digests, file stamp: what shards.py would otherwise read every page back for)
 # is taken from the page's bytes in the worker that rendered it, and stored in the cache
@@ -161,7 +179,8 @@ PAGE_FACTS = signal("render_pool.page_facts")
 PAGES_WRITTEN = signal("render_pool.pages_written")
 FINISHING_SETTINGS = signal("render_pool.finishing_settings")
 # Sent at ``finalized`` once the index has listed the finished site: ``listing`` maps every
-# HTML page outside the bundle folder (relative POSIX path) to its ``os.stat``. A receiver
+# HTML page outside the bundle folder (``bundle_dir``) (relative POSIX path) to its
+# ``os.stat``, directories reached through symlinks included. A receiver
 # connected to ``finalized`` after this plugin (the sitemap, site_extras) may use it instead
 # of walking the output folder again (~0.5 s at 20,000 stories): no receiver writes HTML.
 OUTPUT_LISTING = signal("pagefind_index.output_listing")
@@ -197,4 +216,5 @@ def register() -> None:
     PAGES_WRITTEN.connect(store_page_facts)
     FINISHING_SETTINGS.connect(finishing_settings)
     signals.initialized.connect(on_initialized)
+    signals.get_generators.connect(finish_leftover)
     signals.finalized.connect(on_finalized)

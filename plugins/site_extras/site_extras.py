@@ -26,7 +26,7 @@ from pelican.generators import Generator
 from .archive_calendar import period_calendars, year_calendars, year_links
 from .jsonld import absolute, base_url, news_article, script_json
 from .period_archives import install as install_linear_archives
-from .sitemap import page_fact, write_sitemaps
+from .sitemap import SKIPPED_DIRS, page_fact, write_sitemaps
 from .story_fields import STORY_FIELDS, all_stories, cache_story_fields, has_story_fields
 from .teasers import reset as reset_teasers
 from .teasers import story_teaser
@@ -168,8 +168,11 @@ def store_page_facts(writer, facts: dict) -> None:
 _listings: dict[str, dict] = {}
 
 
-def store_listing(_sender, output: str, listing: dict) -> None:
-    _listings[os.path.realpath(output)] = listing
+def store_listing(_sender, output: str, listing: dict, bundle_dir: str = "pagefind") -> None:
+    # The listing leaves the bundle folder out; the sitemap leaves out the folders it skips
+    # (SKIPPED_DIRS): the same pages only when the bundle folder is one of those.
+    if f"{bundle_dir}/" in SKIPPED_DIRS:
+        _listings[os.path.realpath(output)] = listing
 
 
 def on_finalized(pelican) -> None:
