@@ -83,7 +83,6 @@ class _IndexRun(threading.Thread):
         self.output_path, self.extra = output_path, extra
         self.settings = {**DEFAULTS, **(settings or {})}
         self.error: BaseException | None = None
-        self.pages = 0
         self.prepared = None
 
     def prepare(self) -> None:
@@ -108,7 +107,6 @@ class _IndexRun(threading.Thread):
             len(summary.removed),
             time.perf_counter() - self.started,
         )
-        self.pages = summary.pages
         return summary.pages
 
     def run(self) -> None:
@@ -148,14 +146,20 @@ def on_finalized(pelican) -> None:
         )
 
 
-def finish_index(pelican) -> None:
-    """The last ``finalized`` receiver: wait for the index; its error fails the build."""
+def _join(pelican) -> BaseException | None:
+    """Wait for this Pelican's index, if one is running; what it raised, or None."""
     run = _runs.pop(id(pelican), None)
     if run is None:
-        return
+        return None
     run.join()
-    if run.error is not None:
-        raise run.error
+    return run.error
+
+
+def finish_index(pelican) -> None:
+    """The last ``finalized`` receiver: wait for the index; its error fails the build."""
+    error = _join(pelican)
+    if error is not None:
+        raise error
 
 
 def finish_leftover(pelican) -> None:
@@ -163,12 +167,9 @@ def finish_leftover(pelican) -> None:
     index still running from a build that failed after it started (a later ``finalized``
     receiver raised, so ``finish_index`` never ran) is waited for before this build writes
     or forks anything, and its error is reported."""
-    run = _runs.pop(id(pelican), None)
-    if run is None:
-        return
-    run.join()
-    if run.error is not None:
-        log.warning("the search index of the previous build failed too: %s", run.error)
+    error = _join(pelican)
+    if error is not None:
+        log.warning("the search index of the previous build failed too: %s", error)
 
 
 # render_pool's named signals (plugins/render_pool/writer.py): with its writer, each page's

@@ -138,19 +138,16 @@ def indexed_pages(
     return (marked, unmarked) if marked else (every, {})
 
 
-def file_stamp(path: str) -> list[int]:
-    """Size, inode and modification and change times: any write or replacement changes one
-    (the change time cannot be set back, unlike the modification time)."""
-    return stat_stamp(os.stat(path))  # noqa: PTH116 (str paths, see indexed_pages)
-
-
 def stat_stamp(status: os.stat_result) -> list[int]:
+    """A file's stamp: size, inode and modification and change times. Any write or
+    replacement changes one (the change time cannot be set back, unlike the modification
+    time)."""
     return [status.st_size, status.st_ino, status.st_mtime_ns, status.st_ctime_ns]
 
 
 def page_entry(data: bytes, status: os.stat_result) -> list[Any]:
     """A page's cache entry from its bytes and its file's status, as ``indexed_pages`` and
-    ``index_shard`` make it: ``[raw digest, view digest, stamp]`` when the page has a
+    ``check_shard`` make it: ``[raw digest, view digest, stamp]`` when the page has a
     ``data-pagefind-body``, ``[stamp]`` when not."""
     stamp = stat_stamp(status)
     if not has_body(data):
@@ -241,13 +238,8 @@ class ShardTask:
     executable: str
     version: str
     cached: dict[str, list[Any]]  # path → [raw digest, view digest, file stamp], last run
+    statuses: dict[str, os.stat_result]  # every page's os.stat, taken by indexed_pages
     force: bool = False
-    statuses: dict[str, os.stat_result] | None = None  # taken by indexed_pages just before
-
-
-def index_shard(task: ShardTask) -> ShardResult:
-    """Fingerprint one shard and, unless its folder already holds that fingerprint, index it."""
-    return finish_shard(check_shard(task))
 
 
 @dataclass
@@ -262,13 +254,12 @@ class ShardCheck:
 
 
 def check_shard(task: ShardTask) -> ShardCheck:
+    """Fingerprint one shard and see whether its folder already holds that fingerprint."""
     site, root = Path(task.site), Path(task.root)
     views: dict[str, list[Any]] = {}
-    statuses = task.statuses or {}
     for page in task.plan.pages:
         old = task.cached.get(page)
-        status = statuses.get(page)
-        stamp = stat_stamp(status) if status is not None else file_stamp(str(site / page))
+        stamp = stat_stamp(task.statuses[page])
         if old and len(old) == 3 and old[2] == stamp:
             views[page] = old  # the same file as last time: not even read
             continue
@@ -295,9 +286,7 @@ def check_shard(task: ShardTask) -> ShardCheck:
 
 
 def finish_shard(check: ShardCheck) -> ShardResult:
-    """The kept shard's result, or the shard indexed into its new folder."""
-    if check.kept is not None:
-        return check.kept
+    """A stale shard (``check.kept`` is None) indexed into its new folder."""
     task, fingerprint = check.task, check.fingerprint
     site, root = Path(task.site), Path(task.root)
     folder = root / SHARDS / shard_folder(task.plan.name, fingerprint)
@@ -434,8 +423,8 @@ def prepare_shards(
             str(executable),
             version,
             {page: cache[page] for page in plan.pages if page in cache},
+            statuses,
             force=not runtime_ok and index == 0,
-            statuses=statuses,
         )
         for index, plan in enumerate(plans)
     ]
@@ -456,11 +445,6 @@ class PreparedShards:
     # the site stood when the index was prepared: the sitemap takes it instead of walking
     # the output again (site_extras, through pagefind_index's OUTPUT_LISTING signal).
     listing: dict[str, os.stat_result] = field(default_factory=dict)
-
-    @property
-    def stale(self) -> list[str]:
-        """The shards ``finish`` indexes again."""
-        return [check.task.plan.name for check in self.checks if check.kept is None]
 
     def finish(self, jobs: int | None = None) -> ShardSummary:
         root, plans, previous = self.root, self.plans, self.previous
@@ -522,14 +506,14 @@ def _run(checks: list[ShardCheck], jobs: int | None) -> list[ShardResult]:
     memory are; a thread here feeds it pages and canonicalises its output. (Python worker
     processes were tried: "spawn" needs an importable ``__main__`` and "fork" would copy a
     large Pelican process, for a share of the CPU time that is small next to Pagefind's.)"""
+    kept = [check.kept for check in checks if check.kept is not None]
     stale = [check for check in checks if check.kept is None]
     jobs = max(1, min(jobs or os.cpu_count() or 1, len(stale)))
     if jobs == 1:
-        return [finish_shard(check) for check in checks]
+        return kept + [finish_shard(check) for check in stale]
     ordered = sorted(stale, key=lambda check: (-len(check.task.plan.pages), check.task.plan.name))
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
-        built = list(pool.map(finish_shard, ordered))
-    return [check.kept for check in checks if check.kept is not None] + built
+        return kept + list(pool.map(finish_shard, ordered))
 
 
 _EXPORT = re.compile(r"export\s*\{([\w\s,$]+)\}\s*;?\s*$")
@@ -596,7 +580,7 @@ def _remove(path: Path) -> None:
 
 def _load_cache(cache_file: Path | None) -> dict[str, list[Any]]:
     """Per page, from the last run: ``[raw digest, view digest, file stamp]`` for indexed
-    pages, ``[file stamp]`` for the others (see ``indexed_pages`` and ``index_shard``)."""
+    pages, ``[file stamp]`` for the others (see ``indexed_pages`` and ``check_shard``)."""
     data = _read_json(cache_file) if cache_file else None
     if not isinstance(data, dict) or data.get("format") != FORMAT:
         return {}
