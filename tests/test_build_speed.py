@@ -472,6 +472,34 @@ def test_the_build_makes_no_full_garbage_collections_and_restores_the_collector(
         gc.set_threshold(*before)
 
 
+def test_the_collector_is_put_back_after_the_search_index_has_finished():
+    """The search index finishes in a thread behind the other ``finalized`` receivers,
+    waited for by one its plugin connects at ``initialized`` (pagefind_index, listed before
+    fast_reading). Until that one has run, full collections stay off: with them back on,
+    canonicalising one shard of a 20,000-story rebuild took 0.56 s instead of 0.14 s."""
+    code = (
+        "import gc, sys; from types import SimpleNamespace\n"
+        "sys.path.insert(0, sys.argv[1])\n"
+        "from pelican import signals\n"
+        "from plugins.fast_reading import gc_policy\n"
+        "signals.finalized.connect(gc_policy.on_finalized)  # as register() does\n"
+        "def last(_sender):  # as pagefind_index's finish_index, connected at initialized\n"
+        "    print('third threshold while the index finishes:', gc.get_threshold()[2])\n"
+        "signals.finalized.connect(last)\n"
+        "before = gc.get_threshold()[2]\n"
+        "gc_policy.on_initialized(SimpleNamespace(settings={}))\n"
+        "signals.finalized.send(None)\n"
+        "print('put back:', gc.get_threshold()[2] == before)\n"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, check=True
+    )
+    assert result.stdout.splitlines() == [
+        f"third threshold while the index finishes: {1 << 30}",
+        "put back: True",
+    ]
+
+
 _EXIT_PROBE = (  # registered first, so it runs after every exit handler the code adds
     "import atexit, gc\n"
     "atexit.register(lambda: print('frozen at exit:', gc.get_freeze_count() > 0))\n"

@@ -12,8 +12,9 @@ memory where it was (549 MB in both cases at 20,000 stories).
 
 So when a build starts (``initialized``) this plugin runs one full collection (freeing what
 an earlier build in the same process left, as ``pelican --autoreload`` does) and raises the
-third threshold out of reach; when the build ends (``finalized``) the thresholds are put
-back. Forked workers (reading, related stories, rendering) inherit the setting.
+third threshold out of reach; when the build ends (``finalized``, after the receivers of
+the plugins listed before this one, the search index's wait among them) the thresholds are
+put back. Forked workers (reading, related stories, rendering) inherit the setting.
 ``BUILD_FULL_GC = True`` leaves the collector as it is. The collector cannot change what a
 build writes, only when memory is given back.
 
@@ -25,6 +26,8 @@ from __future__ import annotations
 
 import gc
 
+from pelican import signals
+
 from newsarchive.process_exit import freeze_at_exit
 
 NO_FULL_COLLECTIONS = 1 << 30  # surviving young collections needed before a full one
@@ -33,6 +36,13 @@ _saved: list[tuple[int, int, int]] = []
 
 def on_initialized(pelican) -> None:
     freeze_at_exit()
+    # Put back after the other ``finalized`` receivers (Pelican calls them in the order they
+    # were connected), the search index's among them: its thread canonicalises Pagefind's
+    # output while the build's objects are all still there, and with full collections back
+    # on, it spent ~0.4 s of a one-story 20,000-story rebuild in them (0.56 s against
+    # 0.14 s alone). Plugins listed before this one have connected theirs by now.
+    signals.finalized.disconnect(on_finalized)
+    signals.finalized.connect(on_finalized)
     if pelican.settings.get("BUILD_FULL_GC", False):
         on_finalized()
         return
