@@ -35,6 +35,7 @@ from typing import IO
 
 from newsarchive.article import Article
 from newsarchive.classify import Labels, use_topic_overlay
+from newsarchive.collector import without_full_collections
 from newsarchive.content import (
     ATTACHED,
     atomic_write,
@@ -309,6 +310,11 @@ def scan_content(content_dir: Path, cache: ImportCache | None = None,
 
 def run(options: Options) -> Counter[str]:
     """Import every input; write the report; return the count of each status."""
+    with without_full_collections():  # what the run makes it keeps (newsarchive/collector.py)
+        return _run(options)
+
+
+def _run(options: Options) -> Counter[str]:
     from tqdm import tqdm  # imported here: only the run loop shows progress
 
     options.content_dir.mkdir(parents=True, exist_ok=True)

@@ -28,9 +28,9 @@ import gc
 
 from pelican import signals
 
+from newsarchive.collector import NO_FULL_COLLECTIONS
 from newsarchive.process_exit import freeze_at_exit
 
-NO_FULL_COLLECTIONS = 1 << 30  # surviving young collections needed before a full one
 _saved: list[tuple[int, int, int]] = []
 
 
