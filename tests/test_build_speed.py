@@ -433,6 +433,26 @@ def test_a_teaser_is_rendered_once_and_equals_a_direct_call():
     teasers.reset()
 
 
+def generations_collected_while_objects_survive() -> list[int]:
+    """The generation of each collection the collector makes while 300,000 new objects
+    survive: with the default thresholds, full collections (generation 2) would be due."""
+    import gc
+
+    collected: list[int] = []
+
+    def note(phase, info):
+        if phase == "stop":
+            collected.append(info["generation"])
+
+    gc.callbacks.append(note)
+    try:
+        kept = [[] for _ in range(300_000)]
+    finally:
+        gc.callbacks.remove(note)
+    assert len(kept) == 300_000
+    return collected
+
+
 def test_the_build_makes_no_full_garbage_collections_and_restores_the_collector():
     """From ``initialized`` to ``finalized`` the collector keeps its young generations and
     makes no full collection; afterwards (or with ``BUILD_FULL_GC = True``) it is as it was."""
@@ -447,19 +467,7 @@ def test_the_build_makes_no_full_garbage_collections_and_restores_the_collector(
         gc_policy.on_initialized(build)
         first, second, third = gc.get_threshold()
         assert (first, second) == before[:2] and third >= 1 << 30
-        collected: list[int] = []
-
-        def note(phase, info):
-            if phase == "stop":
-                collected.append(info["generation"])
-
-        kept = []
-        gc.callbacks.append(note)
-        try:
-            for _ in range(300_000):  # survivors: full collections would be due
-                kept.append([])
-        finally:
-            gc.callbacks.remove(note)
+        collected = generations_collected_while_objects_survive()
         assert 0 in collected and 2 not in collected  # young ones ran, no full one
         gc_policy.on_initialized(build)  # a second build in the same process: still raised
         assert gc.get_threshold()[2] >= 1 << 30
@@ -500,7 +508,7 @@ def test_the_collector_is_put_back_after_the_search_index_has_finished():
     ]
 
 
-def test_an_import_makes_no_full_collections_and_puts_the_collector_back(tmp_path):
+def test_an_import_makes_no_full_collections_and_puts_the_collector_back(tmp_path, monkeypatch):
     """The import keeps what it makes to the end (content index, near-duplicate table,
     records): full collections find nothing (0.79 s of a 20,000-story import's main
     process). Young collections stay on, and the thresholds are put back afterwards."""
@@ -508,6 +516,7 @@ def test_an_import_makes_no_full_collections_and_puts_the_collector_back(tmp_pat
 
     from newsarchive import importer
     from newsarchive.collector import NO_FULL_COLLECTIONS, without_full_collections
+
     before = gc.get_threshold()
     seen: list[tuple[int, int, int]] = []
     run = importer._run
@@ -516,28 +525,15 @@ def test_an_import_makes_no_full_collections_and_puts_the_collector_back(tmp_pat
         seen.append(gc.get_threshold())
         return run(options)
 
-    importer._run = watched
-    try:
-        counts = importer.run(importer.Options(tmp_path / "content", (ROOT / "samples",), jobs=1))
-    finally:
-        importer._run = run
+    monkeypatch.setattr(importer, "_run", watched)
+    counts = importer.run(importer.Options(tmp_path / "content", (ROOT / "samples",), jobs=1))
     assert counts["imported"] > 0
     assert seen == [(*before[:2], NO_FULL_COLLECTIONS)]
     assert gc.get_threshold() == before
 
-    collected: list[int] = []
-
-    def note(phase, info):
-        if phase == "stop":
-            collected.append(info["generation"])
-
-    gc.callbacks.append(note)
-    try:
-        with without_full_collections():
-            kept = [[] for _ in range(300_000)]  # survivors: full collections would be due
-    finally:
-        gc.callbacks.remove(note)
-    assert kept and 0 in collected and 2 not in collected
+    with without_full_collections():
+        collected = generations_collected_while_objects_survive()
+    assert 0 in collected and 2 not in collected
     assert gc.get_threshold() == before
 
 
