@@ -79,8 +79,10 @@ _HEAD = re.compile(r"News archive pipeline benchmark: N=(\d+) (\S+) stories \((\
 _ROW = re.compile(
     r"^(ours|stock|hugo|incremental)\s+(import|build\+related|build|index|ours import|"
     r"ours build\+index|ours build|ours index)"
-    r"\s+(\d+\.\d+)\s+(\d+\.\d+)\s+\d+\.\d+\s+(\d+)\s+(\d+\.\d+)c"
-    r"(?:\s+(\d+\.\d+)c)?(?:  (.*))?$"  # runs before M (2026-12-03) printed no steal column
+    # wall, CPU, sys (printed since 2026-12-07: optional), CPU/wall, peak RSS (an integer,
+    # which tells the two layouts apart), other CPU, steal (printed since run M, 2026-12-03)
+    r"\s+(\d+\.\d+)\s+(\d+\.\d+)(?:\s+(\d+\.\d+))?\s+\d+\.\d+\s+(\d+)\s+(\d+\.\d+)c"
+    r"(?:\s+(\d+\.\d+)c)?(?:  (.*))?$"
 )
 _PAGES = re.compile(r"^output: ours (\d+) HTML pages")
 _BROWSER = re.compile(r"^first search in chromium for .*?: (\d+) KiB until the first results")
@@ -89,7 +91,8 @@ _BROWSER = re.compile(r"^first search in chromium for .*?: (\d+) KiB until the f
 def parse_printed(text: str, name: str = "output") -> Report:
     """A Report rebuilt from ``format_report``'s text: stages (wall, CPU, peak RSS, passes,
     rounds), pages and the first search; the rest of the figures are not needed here.
-    CPU comes back as ``user`` (the text gives user + system), peak RSS to the megabyte."""
+    CPU comes back as ``user`` and ``sys`` (as ``user`` alone from runs that printed no sys
+    column), peak RSS to the megabyte."""
     head = _HEAD.search(text)
     if head is None:
         raise GrowthError(f"{name}: no 'News archive pipeline benchmark: N=…' line")
@@ -105,7 +108,8 @@ def parse_printed(text: str, name: str = "output") -> Report:
         row = _ROW.match(line)
         if row is None:
             continue
-        system, stage, wall, cpu, rss, other, steal, note = row.groups()
+        system, stage, wall, cpu, kernel, rss, other, steal, note = row.groups()
+        kernel_s = float(kernel or 0)
         note = note or ""
         if system == "incremental":
             if stage == "ours import":
@@ -120,7 +124,8 @@ def parse_printed(text: str, name: str = "output") -> Report:
                 system,
                 stage,
                 wall=wall_s,
-                user=float(cpu),
+                user=float(cpu) - kernel_s,
+                sys=kernel_s,
                 peak_rss=int(rss) * 2**20,
                 other_cpu=float(other) * wall_s,
                 steal=float(steal or 0) * wall_s,

@@ -97,7 +97,7 @@ class Report:
 # --- Printing ---------------------------------------------------------------------------------
 
 HEADER = (
-    f"{'system':<12}{'stage':<18}{'wall s':>9}{'CPU s':>9}{'CPU/wall':>9}"
+    f"{'system':<12}{'stage':<18}{'wall s':>9}{'CPU s':>9}{'sys s':>8}{'CPU/wall':>9}"
     f"{'peak RSS MB':>13}{'other CPU':>11}{'steal':>8}  note"
 )
 
@@ -109,7 +109,8 @@ def _row(stage: Stage) -> str:
     other = stage.other_cpu / stage.wall if stage.wall else 0.0
     steal = stage.steal / stage.wall if stage.wall else 0.0
     return (
-        f"{stage.system:<12}{stage.name:<18}{stage.wall:>9.2f}{stage.cpu:>9.2f}{ratio:>9.2f}"
+        f"{stage.system:<12}{stage.name:<18}{stage.wall:>9.2f}{stage.cpu:>9.2f}{stage.sys:>8.2f}"
+        f"{ratio:>9.2f}"
         f"{stage.peak_rss / 2**20:>13.0f}{other:>10.2f}c{steal:>7.2f}c  {stage.note}"
     )
 
@@ -151,7 +152,9 @@ def format_report(report: Report) -> str:
         *(f"prep: {k}: {v:.1f} s" for k, v in report.prep.items()),
         "other CPU: cores' worth of CPU other processes used during the stage (shared machine);"
         " steal: cores' worth the hypervisor took from this machine meanwhile (shared host:"
-        " every stage is slower by about that much)",
+        " every stage is slower by about that much); sys s: the CPU s spent in the kernel (on"
+        " an ext4 file system without a journal it rises several times over for a stage that"
+        " creates many files in the minutes after many were deleted: see docs/scaling.md)",
         "",
         HEADER,
     ]

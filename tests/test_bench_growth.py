@@ -110,6 +110,29 @@ def test_a_printed_report_reads_back_as_the_same_table():
     assert columns(parse_printed(older)) == columns(report)
 
 
+def test_the_printed_table_gives_each_stages_system_time_and_older_runs_still_read():
+    """The kernel's share of a stage's CPU is printed (it is what file-system churn inflates)
+    and read back; runs printed before the sys column existed read the same otherwise."""
+    report = made_up_run(20004, 2.0)
+    printed = format_report(report)
+    assert "   sys s" in printed.splitlines()[printed.splitlines().index("") + 1]
+    build = report.get("ours", "build")
+    assert build is not None and build.sys == 10.0  # 0.25 × 20 s × scale 2
+    row = next(line for line in printed.splitlines() if line.startswith("ours        build "))
+    assert f"{build.cpu:>9.2f}{build.sys:>8.2f}" in row
+    again = parse_printed(printed).get("ours", "build")
+    assert again is not None and (again.sys, round(again.cpu, 2)) == (10.0, build.cpu)
+    # the same text without the column (wall, CPU, CPU/wall, peak RSS … as runs printed it)
+    wall_cpu, kernel = r"( \d+\.\d\d +\d+\.\d\d)", r" +\d+\.\d\d"
+    ratio_rss_other = r"(?= +\d+\.\d\d +\d+ +\d+\.\d\dc)"
+    older, rows = re.subn(wall_cpu + kernel + ratio_rss_other, r"\1", printed)
+    measured = [stage for stage in report.stages if not stage.skipped]
+    assert rows == len(measured) + 3  # every measured row and the three totals
+    read = parse_printed(older)
+    assert columns(read) == columns(report)
+    assert read.get("ours", "build").sys == 0.0  # type: ignore[union-attr]
+
+
 def test_json_figures_read_back(tmp_path):
     report = made_up_run(1004, 1.0, rounds=(4.0,))
     path = tmp_path / "figures.json"
