@@ -109,7 +109,8 @@ CHECK_MODIFIED_METHOD = "mtime"
 # Search: Pagefind runs over the output when the build ends (plugins/pagefind_index).
 PAGEFIND_ENABLED = True
 PAGEFIND_ARGS: list[str] = []
-PAGEFIND_JOBS = None  # Pagefind processes at once (one per year's shard); None: one per core
+PAGEFIND_JOBS = None  # Pagefind processes at once (one per year's shard); None: cores + 1
+PAGEFIND_INDEXER = "auto"  # "auto": pagefind --site over links where a tmpfs allows; "service"
 PAGEFIND_SHARD_MAX_PAGES = 5000  # a larger year is split into shards of at most this size
 
 # Reader pages (plugins/photos, plugins/site_extras): responsive photo variants (cached by

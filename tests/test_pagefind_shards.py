@@ -323,6 +323,66 @@ def test_index_is_the_same_for_any_number_of_jobs(site, tmp_path):
     )
 
 
+def links_walk_in_order() -> tuple[str, bool]:
+    found = deterministic.link_farm_root()
+    if found is None:
+        pytest.skip("no tmpfs whose directory listing follows creation order")
+    return found
+
+
+def test_the_cli_over_links_writes_the_services_bytes(site, tmp_path, monkeypatch):
+    """`pagefind --site` over a folder of links walked in page order gives the bytes the
+    service gives, shard by shard, and it is the CLI that indexed (not the fallback)."""
+    links_walk_in_order()
+    used: list[bool] = []
+    original = deterministic.index_with_cli
+
+    def recording(*args, **kwargs):
+        summary = original(*args, **kwargs)
+        used.append(summary is not None)
+        return summary
+
+    monkeypatch.setattr(deterministic, "index_with_cli", recording)
+    cli = clean_index(site / "output", tmp_path / "cli", max_pages=4, indexer="auto")
+    assert len(used) > len(story_years(site / "output")) and all(used)
+    service = clean_index(site / "output", tmp_path / "service", max_pages=4, indexer="service")
+    assert len(used) > len(story_years(site / "output"))  # the service was not offered the CLI
+    assert tree(cli) == tree(service)
+    # and the plugin's own index (the CLI by default) is the service's, shard for shard
+    whole = clean_index(site / "output", tmp_path / "whole", indexer="service")
+    assert tree(whole) == tree(site / "output" / "pagefind")
+
+
+def test_a_cli_walk_out_of_page_order_is_refused_and_the_service_indexes(
+    site, tmp_path, monkeypatch
+):
+    """Links made so that the CLI meets them backwards: each shard's CLI bundle fails the
+    page-order check and the service indexes it, with the same bytes as ever."""
+    root, newest_first = links_walk_in_order()
+    monkeypatch.setattr(deterministic, "link_farm_root", lambda: (root, not newest_first))
+    checked: list[tuple[int, int | None]] = []
+    original = deterministic._words_if_in_order
+
+    def checking(bundle, files):
+        words = original(bundle, files)
+        checked.append((len(files), words))
+        return words
+
+    monkeypatch.setattr(deterministic, "_words_if_in_order", checking)
+    backwards = clean_index(site / "output", tmp_path / "backwards")
+    several = [words for pages, words in checked if pages > 1]
+    assert several and all(words is None for words in several)
+    assert tree(backwards) == tree(site / "output" / "pagefind")
+
+
+def test_the_indexer_setting_is_checked():
+    from pagefind_index.pagefind_index import check_settings
+
+    with pytest.raises(PagefindError, match="PAGEFIND_INDEXER must be one of 'auto', 'service'"):
+        check_settings({"PAGEFIND_INDEXER": "cli"})
+    check_settings({"PAGEFIND_INDEXER": "service"})
+
+
 def test_changes_outside_what_pagefind_reads_keep_the_shard(site, tmp_path):
     copy = tmp_path / "site"
     shutil.copytree(site / "output", copy)

@@ -23,7 +23,7 @@ from pathlib import Path
 
 from blinker import signal
 
-from .deterministic import PagefindError, options_from_args
+from .deterministic import INDEXERS, PagefindError, options_from_args
 from .shards import page_entry, prepare_shards, record_pages
 
 log = logging.getLogger(__name__)
@@ -31,9 +31,12 @@ log = logging.getLogger(__name__)
 DEFAULTS = {
     "PAGEFIND_ENABLED": True,
     "PAGEFIND_ARGS": [],
-    "PAGEFIND_JOBS": None,  # Pagefind processes at once (one shard each); None: one per core
+    "PAGEFIND_JOBS": None,  # Pagefind processes at once (one shard each); None: cores + 1
     "PAGEFIND_SHARD_MAX_PAGES": 5000,
     "PAGEFIND_CACHE": None,  # None: <CACHE_PATH>/pagefind-pages.json
+    # "auto": each shard by `pagefind --site` over links walked in page order where it can
+    # (a tmpfs), checked, else by `pagefind --service`; "service": always the service.
+    "PAGEFIND_INDEXER": "auto",
 }
 
 
@@ -49,6 +52,11 @@ def check_settings(settings: dict) -> None:
     if not isinstance(args, list | tuple) or not all(isinstance(a, str) for a in args):
         raise PagefindError(f"PAGEFIND_ARGS must be a list of strings, not {args!r}")
     options_from_args(args)  # an unsupported flag stops the build here, not at the end
+    if settings["PAGEFIND_INDEXER"] not in INDEXERS:
+        raise PagefindError(
+            f"PAGEFIND_INDEXER must be one of {', '.join(map(repr, INDEXERS))}, "
+            f"not {settings['PAGEFIND_INDEXER']!r}"
+        )
     for key in ("PAGEFIND_JOBS", "PAGEFIND_SHARD_MAX_PAGES"):
         value = settings[key]
         if value is None and key == "PAGEFIND_JOBS":
@@ -92,6 +100,7 @@ class _IndexRun(threading.Thread):
             options_from_args(self.extra),
             max_pages=self.settings["PAGEFIND_SHARD_MAX_PAGES"],
             cache_file=cache_file(self.settings),
+            indexer=self.settings["PAGEFIND_INDEXER"],
         )
 
     def finish(self) -> int:

@@ -240,6 +240,7 @@ class ShardTask:
     cached: dict[str, list[Any]]  # path → [raw digest, view digest, file stamp], last run
     statuses: dict[str, os.stat_result]  # every page's os.stat, taken by indexed_pages
     force: bool = False
+    indexer: str = "auto"  # see deterministic.index_files (the bytes are the same either way)
 
 
 @dataclass
@@ -293,7 +294,9 @@ def finish_shard(check: ShardCheck) -> ShardResult:
     staging = root / SHARDS / f".new-{task.plan.name}"
     if staging.exists():
         shutil.rmtree(staging)
-    summary = index_files(site, task.plan.pages, staging, task.options, Path(task.executable))
+    summary = index_files(
+        site, task.plan.pages, staging, task.options, Path(task.executable), task.indexer
+    )
     assets = _move_runtime_files(staging, root)
     filters, sorts = filter_counts(staging), sort_names(staging)
     stamp = {"fingerprint": fingerprint, "name": task.plan.name, "pages": summary.pages}
@@ -374,10 +377,16 @@ def build_shards(
     max_pages: int = 5000,
     cache_file: Path | None = None,
     executable: Path | None = None,
+    indexer: str = "auto",
 ) -> ShardSummary:
     """Bring ``site/<bundle_dir>`` up to date with the site's pages, shard by shard."""
     prepared = prepare_shards(
-        site, options, max_pages=max_pages, cache_file=cache_file, executable=executable
+        site,
+        options,
+        max_pages=max_pages,
+        cache_file=cache_file,
+        executable=executable,
+        indexer=indexer,
     )
     return prepared.finish(jobs)
 
@@ -389,6 +398,7 @@ def prepare_shards(
     max_pages: int = 5000,
     cache_file: Path | None = None,
     executable: Path | None = None,
+    indexer: str = "auto",
 ) -> PreparedShards:
     """The first half of ``build_shards``, in Python alone: find the pages, plan the shards,
     fingerprint each and see which must be indexed again. ``finish`` runs Pagefind on
@@ -425,6 +435,7 @@ def prepare_shards(
             {page: cache[page] for page in plan.pages if page in cache},
             statuses,
             force=not runtime_ok and index == 0,
+            indexer=indexer,
         )
         for index, plan in enumerate(plans)
     ]
@@ -502,13 +513,18 @@ class PreparedShards:
 def _run(checks: list[ShardCheck], jobs: int | None) -> list[ShardResult]:
     """Index the stale shards ``jobs`` at a time (largest first, so they finish together).
 
-    Each shard is indexed by its own ``pagefind --service`` process, where the work and the
-    memory are; a thread here feeds it pages and canonicalises its output. (Python worker
-    processes were tried: "spawn" needs an importable ``__main__`` and "fork" would copy a
-    large Pelican process, for a share of the CPU time that is small next to Pagefind's.)"""
+    Each shard is indexed by its own Pagefind process (``pagefind --site`` over links, or
+    ``--service``: see ``deterministic.index_files``), where the work and the memory are; a
+    thread here starts it (feeds it pages, for the service) and canonicalises its output.
+    (Python worker processes were tried: "spawn" needs an importable ``__main__`` and "fork"
+    would copy a large Pelican process, for a share of the CPU time that is small next to
+    Pagefind's.)"""
     kept = [check.kept for check in checks if check.kept is not None]
     stale = [check for check in checks if check.kept is None]
-    jobs = max(1, min(jobs or os.cpu_count() or 1, len(stale)))
+    # One more than the cores by default: each shard ends with Python alone (the page-order
+    # check, the canonical form), which a third shard's Pagefind fills (20k: 11.3-11.5 s
+    # against 12.4-15.5 s with two; docs/scaling.md, nineteenth pass).
+    jobs = max(1, min(jobs or (os.cpu_count() or 1) + 1, len(stale)))
     if jobs == 1:
         return kept + [finish_shard(check) for check in stale]
     ordered = sorted(stale, key=lambda check: (-len(check.task.plan.pages), check.task.plan.name))
