@@ -186,8 +186,8 @@ INDEX_ON = ("-e", "PAGEFIND_ENABLED=true")  # Pelican's --extra-settings, JSON v
 
 def pagefind_command(site: Path, cache: Path) -> list[str]:
     """How the project indexes: the ``pagefind_index`` plugin's own entry point (year
-    shards, each a reproducible ``pagefind --service`` run, in parallel; shards whose pages
-    did not change are kept), with its per-page digests under ``cache``."""
+    shards, each a reproducible Pagefind run as ``PAGEFIND_INDEXER`` says, in parallel;
+    shards whose pages did not change are kept), with its per-page digests under ``cache``."""
     code = (
         "import sys; sys.path.insert(0, sys.argv[1]); "
         "from pagefind_index.pagefind_index import run_pagefind; "
@@ -451,7 +451,10 @@ def run(options: Options) -> Report:
     report.machine = f"{platform.machine()}, {report.cores} cores, {platform.system()}"
     report.versions = _versions(binary if "hugo" not in skip else None)
     report.plugins = our_plugins()
-    report.indexer = "pagefind_index plugin: year shards, reproducible service indexer, in parallel"
+    report.indexer = (
+        "pagefind_index plugin: year shards, reproducible (pagefind --site over links, checked),"
+        " in parallel"
+    )
     for name in ("inputs", "content", "logs", "out_ours", "out_stock", "out_hugo"):
         work.fresh(work.root / name)
     try:
