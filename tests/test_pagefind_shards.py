@@ -354,7 +354,7 @@ def test_the_cli_over_links_writes_the_services_bytes(site, tmp_path, monkeypatc
 
 
 def test_a_cli_walk_out_of_page_order_is_refused_and_the_service_indexes(
-    site, tmp_path, monkeypatch
+    site, tmp_path, monkeypatch, caplog
 ):
     """Links made so that the CLI meets them backwards: each shard's CLI bundle fails the
     page-order check and the service indexes it, with the same bytes as ever."""
@@ -369,10 +369,32 @@ def test_a_cli_walk_out_of_page_order_is_refused_and_the_service_indexes(
         return words
 
     monkeypatch.setattr(deterministic, "_words_if_in_order", checking)
-    backwards = clean_index(site / "output", tmp_path / "backwards")
+    with caplog.at_level("INFO", logger=deterministic.log.name):
+        backwards = clean_index(site / "output", tmp_path / "backwards")
     several = [words for pages, words in checked if pages > 1]
     assert several and all(words is None for words in several)
     assert tree(backwards) == tree(site / "output" / "pagefind")
+    assert "not the files in sorted order); the service indexes them" in caplog.text
+
+
+@pytest.mark.parametrize("trouble", ["no room", "cannot make a folder"])
+def test_a_tmpfs_that_cannot_take_the_links_leaves_the_index_to_the_service(
+    site, tmp_path, monkeypatch, caplog, trouble
+):
+    links_walk_in_order()
+    if trouble == "no room":
+        monkeypatch.setattr(deterministic, "LINK_FARM_BYTES_PER_PAGE", 1 << 60)
+    else:
+
+        def full(*args, **kwargs):
+            raise OSError(28, "No space left on device")
+
+        monkeypatch.setattr(deterministic.tempfile, "mkdtemp", full)
+    with caplog.at_level("INFO", logger=deterministic.log.name):
+        index = clean_index(site / "output", tmp_path / "index")
+    assert tree(index) == tree(site / "output" / "pagefind")
+    expected = "too little room" if trouble == "no room" else "No space left on device"
+    assert expected in caplog.text
 
 
 def test_the_indexer_setting_is_checked():

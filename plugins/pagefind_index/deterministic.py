@@ -56,6 +56,7 @@ import subprocess
 import tempfile
 import threading
 import time
+import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
@@ -250,6 +251,7 @@ def _add_file(index_id: int, site: Path, relative: str) -> dict[str, Any]:
 # page order, must be the next file's), and the service indexes the shard when anything differs.
 
 LINK_FARM_ROOTS = ("/dev/shm",)  # tmpfs mounts tried for the folder of links
+LINK_FARM_BYTES_PER_PAGE = 8192  # free room asked of it per page (a link can take 4 KiB)
 
 
 def _tmpfs_mounts() -> set[str]:
@@ -306,11 +308,42 @@ def index_with_cli(
     farm_root = link_farm_root()
     if farm_root is None or replace(options, bundle_dir="pagefind") != IndexOptions() or not files:
         return None
-    executable, site = executable or _bundled_executable(), site.absolute()
-    farm = Path(tempfile.mkdtemp(prefix="pagefind-site-", dir=farm_root[0]))
+    site, bundle = site.absolute(), bundle.absolute()  # the CLI runs in the link folder
+    executable = executable or _bundled_executable()
+    refused = _run_over_links(site, files, bundle, executable, farm_root)
+    words = _words_if_in_order(bundle, files) if refused is None else None
+    if words is None:
+        # Pelican shows INFO: a site that always falls back (say, a page the CLI leaves out)
+        # pays for both runs, and should be told why.
+        log.info(
+            "pagefind --site over links not used for %d pages (%s); the service indexes them",
+            len(files),
+            refused or "the pages it numbered are not the files in sorted order",
+        )
+        shutil.rmtree(bundle, ignore_errors=True)
+        return None
+    if words == 0:
+        raise PagefindError(f"Pagefind found no words to index in {len(files)} HTML files")
+    return IndexSummary(pages=canonicalise_bundle(bundle), words=words, files=tuple(files))
+
+
+def _run_over_links(
+    site: Path, files: Sequence[str], bundle: Path, executable: Path, farm_root: tuple[str, bool]
+) -> str | None:
+    """Run ``pagefind --site`` over a tmpfs folder of links to ``files``, made so that its
+    walk meets them in sorted order, writing ``bundle``; why not, or None when it ran."""
+    root, newest_first = farm_root
+    free = os.statvfs(root)
+    # A link whose target is longer than ~128 bytes takes a page of the tmpfs.
+    if free.f_bavail * free.f_frsize < LINK_FARM_BYTES_PER_PAGE * len(files):
+        return f"{root} has too little room"
+    try:
+        farm = Path(tempfile.mkdtemp(prefix="pagefind-site-", dir=root))
+    except OSError as exc:
+        return f"{root}: {exc}"
     try:
         made: set[Path] = set()
-        for relative in reversed(files) if farm_root[1] else files:
+        for relative in reversed(files) if newest_first else files:
             link = farm / relative
             if link.parent not in made:  # folders too are made in walking order
                 link.parent.mkdir(parents=True, exist_ok=True)
@@ -325,20 +358,13 @@ def index_with_cli(
             capture_output=True,
         )
     except OSError as exc:
-        log.debug("pagefind --site over links: %s; the service indexes instead", exc)
-        done = None
+        return f"the links or the CLI: {exc}"
     finally:
         shutil.rmtree(farm, ignore_errors=True)
-    words = _words_if_in_order(bundle, files) if done and done.returncode == 0 else None
-    if words is None:
-        if done is not None and done.returncode != 0:
-            tail = done.stderr.decode("utf-8", "replace")[-300:]
-            log.debug("pagefind --site failed (%s): %s", done.returncode, tail)
-        shutil.rmtree(bundle, ignore_errors=True)
-        return None
-    if words == 0:
-        raise PagefindError(f"Pagefind found no words to index in {len(files)} HTML files")
-    return IndexSummary(pages=canonicalise_bundle(bundle), words=words, files=tuple(files))
+    if done.returncode != 0:
+        tail = done.stderr.decode("utf-8", "replace").strip()[-300:]
+        return f"pagefind --site failed with status {done.returncode}: {tail}"
+    return None
 
 
 def _words_if_in_order(bundle: Path, files: Sequence[str]) -> int | None:
@@ -357,7 +383,7 @@ def _words_if_in_order(bundle: Path, files: Sequence[str]) -> int | None:
                 if number <= last:
                     return None
                 last, pages, words = number, pages + 1, words + int(page.get("word_count", 0))
-    except (OSError, ValueError, KeyError, TypeError, PagefindError):
+    except (OSError, EOFError, zlib.error, ValueError, KeyError, TypeError, PagefindError):
         return None
     return words if pages == len(files) else None
 
