@@ -32,6 +32,7 @@ Standard library only.
 from __future__ import annotations
 
 import argparse
+import calendar
 import contextlib
 import fcntl
 import json
@@ -204,9 +205,25 @@ def locked(path: Path) -> Iterator[None]:
         yield
 
 
+STAMP = "%Y%m%dT%H%M%SZ"  # a release name's time, to the second
+
+
+def _stamp_seconds(name: str) -> int | None:
+    try:
+        return calendar.timegm(time.strptime(name[: len("20250301T101500Z")], STAMP))
+    except ValueError:
+        return None
+
+
 def new_release_path(config: DeployConfig, commit: str) -> Path:
-    """``releases/<UTC time>-<commit>``: names sort in deploy order."""
-    stamp = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime())
+    """``releases/<UTC time>-<commit>``: names sort in deploy order. Two deploys in the same
+    second (a fast incremental build after another) would sort by commit instead, so a name
+    is stamped at least a second after the newest one there (prune and rollback go by name)."""
+    now = int(time.time())
+    if config.releases.is_dir():
+        stamps = [_stamp_seconds(p.name) for p in config.releases.iterdir()]
+        now = max([now, *(stamp + 1 for stamp in stamps if stamp is not None)])
+    stamp = time.strftime(STAMP, time.gmtime(now))
     base = config.releases / f"{stamp}-{commit[:12]}"
     path, n = base, 1
     while path.exists() or path.with_name(path.name + PARTIAL).exists():

@@ -252,6 +252,35 @@ def test_release_log_scan_names_pelicans_errors():
     ]
 
 
+def test_a_release_made_in_the_same_second_as_the_last_one_still_sorts_after_it(tmp_path):
+    """Release names sort in deploy order (prune and rollback go by name), even when two
+    deploys finish within one second and the later commit's hash sorts first."""
+    sys.path.insert(0, str(ROOT / "deploy"))
+    try:
+        import release
+    finally:
+        sys.path.remove(str(ROOT / "deploy"))
+    config = release.DeployConfig(
+        git_dir=tmp_path / "repo.git",
+        state=tmp_path / "state",
+        webroot=tmp_path / "www",
+        venv=tmp_path / "venv",
+        install=False,
+        python=sys.executable,
+        siteurl=None,
+        keep=2,
+        branch=None,
+    )
+    now = time.strftime("%Y%m%dT%H%M%SZ", time.gmtime(time.time() + 5))  # a clock ahead
+    (config.releases / f"{now}-ffffffffffff").mkdir(parents=True)
+    made = release.new_release_path(config, "000000000000aaaa")
+    made.mkdir()
+    again = release.new_release_path(config, "000000000000bbbb")
+    assert [p.name for p in release.releases(config)][-1] == made.name
+    assert sorted([made.name, again.name, f"{now}-ffffffffffff"])[-1] == again.name
+    assert made.name > f"{now}-ffffffffffff" and again.name.endswith("-000000000000")
+
+
 # --- CI workflows ----------------------------------------------------------------------------
 
 WORKFLOWS = sorted((ROOT / ".github" / "workflows").glob("*.yml"))
