@@ -480,6 +480,14 @@ def test_the_build_makes_no_full_garbage_collections_and_restores_the_collector(
         gc.set_threshold(*before)
 
 
+def printed_by(code: str) -> list[str]:
+    """The lines a fresh interpreter prints running ``code`` (``sys.argv[1]``: the project)."""
+    result = subprocess.run(
+        [sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, check=True
+    )
+    return result.stdout.splitlines()
+
+
 def test_the_collector_is_put_back_after_the_search_index_has_finished():
     """The search index finishes in a thread behind the other ``finalized`` receivers,
     waited for by one its plugin connects at ``initialized`` (pagefind_index, listed before
@@ -499,10 +507,7 @@ def test_the_collector_is_put_back_after_the_search_index_has_finished():
         "signals.finalized.send(None)\n"
         "print('put back:', gc.get_threshold()[2] == before)\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.splitlines() == [
+    assert printed_by(code) == [
         f"third threshold while the index finishes: {1 << 30}",
         "put back: True",
     ]
@@ -557,10 +562,7 @@ def test_a_build_process_freezes_its_objects_at_exit_so_the_last_collection_skip
         "kept = [[] for _ in range(1000)]; kept.append(kept)\n"
         "gc_policy.on_finalized()\n"
     )
-    result = subprocess.run(
-        [sys.executable, "-c", code, str(ROOT)], capture_output=True, text=True, check=True
-    )
-    assert result.stdout.splitlines() == [
+    assert printed_by(code) == [
         "frozen during the build: False",
         "frozen at exit: True",
     ]

@@ -194,6 +194,13 @@ def build_index(
 INDEXERS = ("auto", "service")  # PAGEFIND_INDEXER: the CLI over links where it can, or not
 
 
+def check_indexer(indexer: object) -> None:
+    """Stop on a ``PAGEFIND_INDEXER`` that is not one of ``INDEXERS``."""
+    if indexer not in INDEXERS:
+        choices = ", ".join(map(repr, INDEXERS))
+        raise PagefindError(f"PAGEFIND_INDEXER must be one of {choices}, not {indexer!r}")
+
+
 def index_files(
     site: Path,
     files: Sequence[str],
@@ -206,9 +213,7 @@ def index_files(
     ``bundle`` (which must not exist yet), then canonicalise the bundle: with
     :func:`index_with_cli` when ``indexer`` is ``"auto"`` and it can, else with one Pagefind
     service process."""
-    if indexer not in INDEXERS:
-        choices = ", ".join(INDEXERS)
-        raise PagefindError(f"PAGEFIND_INDEXER must be one of {choices}, not {indexer!r}")
+    check_indexer(indexer)
     options = options or IndexOptions()
     files = sorted(files)
     if indexer == "auto":

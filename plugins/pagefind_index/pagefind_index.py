@@ -23,7 +23,7 @@ from pathlib import Path
 
 from blinker import signal
 
-from .deterministic import INDEXERS, PagefindError, options_from_args
+from .deterministic import PagefindError, check_indexer, options_from_args
 from .shards import page_entry, prepare_shards, record_pages
 
 log = logging.getLogger(__name__)
@@ -52,11 +52,7 @@ def check_settings(settings: dict) -> None:
     if not isinstance(args, list | tuple) or not all(isinstance(a, str) for a in args):
         raise PagefindError(f"PAGEFIND_ARGS must be a list of strings, not {args!r}")
     options_from_args(args)  # an unsupported flag stops the build here, not at the end
-    if settings["PAGEFIND_INDEXER"] not in INDEXERS:
-        raise PagefindError(
-            f"PAGEFIND_INDEXER must be one of {', '.join(map(repr, INDEXERS))}, "
-            f"not {settings['PAGEFIND_INDEXER']!r}"
-        )
+    check_indexer(settings["PAGEFIND_INDEXER"])
     for key in ("PAGEFIND_JOBS", "PAGEFIND_SHARD_MAX_PAGES"):
         value = settings[key]
         if value is None and key == "PAGEFIND_JOBS":
