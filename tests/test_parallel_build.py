@@ -308,3 +308,40 @@ def test_related_stories_worked_out_in_the_background_are_the_same(code, tmp_pat
     assert differences(outputs["background"], outputs["foreground"]) == []
     assert differences(outputs["background"], outputs["background-plain-writer"]) == []
     assert list(scratch.iterdir()) == []
+
+
+def test_related_stories_started_from_the_files_read_are_the_same(code, tmp_path, monkeypatch):
+    """With every story file read by fast_reading's workers, the related lists are started
+    from the files, before Pelican makes the stories, and used only if every story Pelican
+    made has the fields worked out from its file: the pages are the ones of a build that
+    works them out from the stories, and a story Pelican leaves out of the article list (a
+    hidden one) has the lists worked out again."""
+    from benchmarks import synth
+
+    content = tmp_path / "content"
+    synth.write_corpus(content, 60, seed=5, mode="markdown")
+    monkeypatch.setenv("COLUMNS", "400")  # one log record a line
+    early = {"READ_PARALLEL_MIN_FILES": 1, "READ_JOBS": 2}  # the workers read every file
+
+    def run(label: str, **overrides) -> tuple[Path, str]:
+        settings = write_settings(tmp_path, tmp_path / f"cache-{label}", code, **overrides)
+        done = build(content, tmp_path / label, settings, args=("-v",))
+        return tmp_path / label, done.stdout + done.stderr
+
+    started, log = run("early", RELATED_STORIES_BACKGROUND=True, **early)
+    assert "related stories: started from the files read, before the stories" in log
+    assert "related stories: linked 60 articles (in the background)" in log
+    made, log = run("made", RELATED_STORIES_BACKGROUND=False, **early)
+    assert "started from the files read" not in log
+    pages = [p for p in tree(started) if p.count("/") == 4]  # YYYY/MM/DD/slug/
+    assert sum("data-related" in (started / p).read_text(encoding="utf-8") for p in pages) > 30
+    assert differences(started, made) == []
+
+    hidden = next(iter(sorted((content / "articles").rglob("*.md"))))
+    text = hidden.read_text(encoding="utf-8")
+    hidden.write_text(text.replace("\nSlug: ", "\nStatus: hidden\nSlug: ", 1), encoding="utf-8")
+    again, log = run("hidden-early", RELATED_STORIES_BACKGROUND=True, **early)
+    assert "related stories: worked out again from the stories (59 stories to link, 60 files" in log
+    assert "related stories: linked 59 articles (in the background)" in log
+    made, log = run("hidden-made", RELATED_STORIES_BACKGROUND=False, **early)
+    assert differences(again, made) == []

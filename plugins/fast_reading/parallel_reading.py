@@ -33,6 +33,7 @@ import sys
 import tempfile
 import traceback
 
+import blinker
 from pelican.cache import FileDataCacher
 from pelican.readers import _filter_discardable_metadata
 from pelican.utils import file_suffix
@@ -40,6 +41,10 @@ from pelican.utils import file_suffix
 from . import snapshot
 
 log = logging.getLogger(__name__)
+
+# Sent with every file read, before Pelican makes the stories: found (absolute path →
+# (stamp, (content, reader metadata))) and complete (whether that is every story file).
+STORIES_PREREAD = blinker.signal("fast_reading.stories_preread")
 
 MIN_FILES_TO_FORK = 200  # below this, forking costs more than it saves (READ_PARALLEL_MIN_FILES)
 
@@ -204,6 +209,10 @@ def preread_articles(generator) -> None:
             len(todo),
             jobs,
         )
+    # Every story file read here (none cached, restored or left to Pelican's loop): what
+    # they hold can go to work before Pelican makes the stories (related_stories does).
+    complete = bool(paths) and len(found) == len(paths)
+    STORIES_PREREAD.send(generator, found=found, complete=complete)
     _hand_over(readers, found, cached)
 
 

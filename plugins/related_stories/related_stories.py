@@ -19,21 +19,31 @@ the pages, and attached when they are first needed: just before the pages are re
 or before the articles are written (any other writer). Nothing reads ``related_stories``
 before then but the article template. The lists are the same either way (the child runs
 the same code on the same stories; tested).
+
+When fast_reading's workers have read every story file (a clean build), the process starts
+then, from the files, while Pelican makes the stories on one core (``start_from_files``);
+its lists are used only if every story Pelican made has the URL, title, date, labels and
+content worked out from its file, and are worked out again from the stories otherwise
+(logged at INFO with the reason; tested both ways).
 """
 
 from __future__ import annotations
 
 import atexit
 import contextlib
+import datetime as dt
 import functools
 import gc
 import logging
 import os
 import pickle
+import signal as signal_module
+import string
 import sys
 import tempfile
 import time
 import traceback
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -149,19 +159,32 @@ def _kept(name: str, labels: frozenset[str]) -> bool:
     return name.strip("“”").lower() not in labels or not name.startswith("“")
 
 
-def related_input(article) -> RelatedInput:
+# What a story's related input is made of, but its text: (id, title, date, topics,
+# countries, source).
+Fields = tuple
+
+
+def story_fields(article) -> Fields:
+    meta = article.metadata
+    return (
+        article.url,
+        str(article.title),
+        getattr(article, "date", None),
+        split_list(meta.get("topics")),
+        split_list(meta.get("countries")),
+        str(meta.get("source") or ""),
+    )
+
+
+def input_of(fields: Fields, content: str | None) -> RelatedInput:
     from newsarchive.related import RelatedInput  # see compute_links
 
-    meta = article.metadata
-    return RelatedInput(
-        id=article.url,
-        title=str(article.title),
-        text=plain_text(article._content or ""),
-        date=getattr(article, "date", None),
-        topics=split_list(meta.get("topics")),
-        countries=split_list(meta.get("countries")),
-        source=str(meta.get("source") or ""),
-    )
+    id_, title, date, topics, countries, source = fields
+    return RelatedInput(id_, title, plain_text(content or ""), date, topics, countries, source)
+
+
+def related_input(article) -> RelatedInput:
+    return input_of(story_fields(article), article._content)
 
 
 # One related link as it crosses from the background process: (index of the other story
@@ -171,13 +194,18 @@ Linked = list[list[tuple[int, float, list[str]]]]
 
 def compute_links(articles: list, settings: dict) -> Linked:
     """Every article's related links, by position in ``articles``."""
+    return links_of([related_input(a) for a in articles], settings)
+
+
+def links_of(inputs: list[RelatedInput], settings: dict) -> Linked:
+    """Every story's related links, by position in ``inputs``."""
     # Imported here, not at the top: the ranking's NumPy and SciPy take ~0.3 s to import,
     # which the background process pays while the build goes on, not the build itself.
     from newsarchive.related import related
 
-    position = {article.url: i for i, article in enumerate(articles)}
+    position = {story.id: i for i, story in enumerate(inputs)}
     lists = related(
-        [related_input(a) for a in articles],
+        inputs,
         settings["RELATED_STORIES_MAX"],
         cache_dir=Path(settings["RELATED_STORIES_CACHE"]),
     )
@@ -185,10 +213,10 @@ def compute_links(articles: list, settings: dict) -> Linked:
     return [
         [
             (position[link.id], link.score, readable_reasons(link.reasons))
-            for link in lists.get(article.url, [])
+            for link in lists.get(story.id, [])
             if link.score >= floor
         ]
-        for article in articles
+        for story in inputs
     ]
 
 
@@ -202,11 +230,13 @@ def _attach(articles: list, linked: Linked, where: str) -> None:
 class _Background:
     """The lists being worked out in a forked process."""
 
-    articles: list
+    articles: list | None  # None: started from the files read, not yet checked (_adopt)
     settings: dict
     pid: int
     path: str
     status: int | None = None  # the child's exit status, once reaped by _ready
+    # Started from the files read: (paths, fields, contents), the stories it links, in order.
+    early: tuple[list[str], list[Fields], list[str]] | None = None
 
 
 _pending: list[_Background] = []  # started and not yet attached (nor abandoned)
@@ -225,7 +255,7 @@ class _Collect(logging.Handler):
         self.records.append(fields)
 
 
-def _child(articles: list, settings: dict, path: str) -> None:
+def _child(work: Callable[[], Linked], path: str) -> None:
     """In the forked process: compute, write the outcome to ``path``, leave at once."""
     code = 1
     collect = _Collect()
@@ -236,7 +266,7 @@ def _child(articles: list, settings: dict, path: str) -> None:
             if isinstance(logger, logging.Logger):
                 logger.handlers = []
         try:
-            outcome = {"linked": compute_links(articles, settings)}
+            outcome = {"linked": work()}
             code = 0
         except BaseException as exc:
             outcome = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
@@ -246,7 +276,13 @@ def _child(articles: list, settings: dict, path: str) -> None:
         os._exit(code)
 
 
-def _start(articles: list, settings: dict) -> _Background | None:
+def _start(
+    articles: list | None, settings: dict, work: Callable[[], Linked] | None = None
+) -> _Background | None:
+    """Fork the process working out the lists of ``articles`` (``work``: what it runs
+    instead, for lists started before the articles exist)."""
+    if work is None:
+        work = functools.partial(compute_links, articles, settings)
     fd, path = tempfile.mkstemp(prefix="related-stories-", suffix=".pickle")
     os.close(fd)
     sys.stdout.flush()
@@ -258,7 +294,7 @@ def _start(articles: list, settings: dict) -> _Background | None:
         log.warning("related stories: cannot fork (%s); computing in the build process", err)
         return None
     if pid == 0:
-        _child(articles, settings, path)
+        _child(work, path)
     job = _Background(articles, settings, pid, path)
     _pending.append(job)
     return job
@@ -269,6 +305,9 @@ def _finish(job: _Background) -> None:
     is raised as it would be without the background process)."""
     if job not in _pending:
         return  # attached already
+    if job.articles is None:  # started early, and no article list came to check it against
+        _discard(job)
+        return
     _pending.remove(job)
     waited = time.perf_counter()
     status = job.status if job.status is not None else os.waitpid(job.pid, 0)[1]
@@ -308,6 +347,18 @@ def finish_pending(_sender=None, **_kwargs) -> None:
         _finish(job)
 
 
+def _discard(job: _Background) -> None:
+    """Stop a background process whose lists will not be used; drop its file."""
+    if job in _pending:
+        _pending.remove(job)
+    if job.status is None:
+        with contextlib.suppress(OSError):
+            os.kill(job.pid, signal_module.SIGKILL)
+        with contextlib.suppress(OSError):
+            os.waitpid(job.pid, 0)
+    Path(job.path).unlink(missing_ok=True)
+
+
 @atexit.register
 def _abandon() -> None:
     """A build that failed before the lists were needed: reap the children, drop their files."""
@@ -318,13 +369,152 @@ def _abandon() -> None:
         Path(job.path).unlink(missing_ok=True)
 
 
+# --- starting from the files read, before Pelican makes the stories ----------------------
+#
+# With every story file read by fast_reading's workers, what a story's related input holds
+# is in the reader's output: Pelican then spends seconds on one core making the stories
+# (their URLs, dates, signals) while the other core waits. The lists are started then, from
+# the fields the stories will have, worked out from the files (_read_fields), and used only
+# if every story Pelican made has exactly those fields and that content (_adopt); otherwise
+# the process is stopped and the lists are worked out from the stories, as without this.
+
+
+def _read_fields(path: str, metadata: dict, settings: dict) -> Fields | None:
+    """What story_fields() will give for the story Pelican makes from the file at ``path``
+    (absolute), from the reader's metadata alone; None when that needs more than the file
+    says (no slug or date, a URL of its own, another language, a URL pattern naming the
+    author or category)."""
+    from pelican.utils import path_to_url, set_date_tzinfo
+
+    if not {"title", "slug", "date"} <= metadata.keys() or "url" in metadata:
+        return None
+    lang = metadata.get("lang", str(settings.get("DEFAULT_LANG", "en")).lower())
+    if lang != str(settings.get("DEFAULT_LANG", "en")).lower() or metadata.get("status") == "draft":
+        return None
+    pattern = str(settings.get("ARTICLE_URL", ""))
+    try:
+        names = {
+            name.split(".")[0].split("[")[0]
+            for _t, name, _s, _c in string.Formatter().parse(pattern)
+            if name
+        }
+    except ValueError:
+        return None
+    if names & {"author", "category", "authors", "tags"}:
+        return None
+    date = metadata["date"]
+    if not isinstance(date, dt.datetime):
+        return None
+    date = set_date_tzinfo(date, metadata.get("timezone", settings.get("TIMEZONE", "UTC")))
+    relative = os.path.relpath(path, os.path.abspath(settings["PATH"]))
+    values = dict(
+        metadata,
+        path=path_to_url(metadata.get("path", relative)),
+        slug=metadata["slug"],
+        lang=lang,
+        date=date,
+    )
+    try:
+        url = pattern.format(**values)
+    except (KeyError, IndexError, ValueError, AttributeError, TypeError):
+        return None
+    return (
+        url,
+        str(metadata["title"]),
+        date,
+        split_list(metadata.get("topics")),
+        split_list(metadata.get("countries")),
+        str(metadata.get("source") or ""),
+    )
+
+
+def _early_links(fields: list[Fields], contents: list[str], settings: dict) -> Linked:
+    return links_of([input_of(f, c) for f, c in zip(fields, contents, strict=True)], settings)
+
+
+def start_from_files(generator, found: dict, complete: bool) -> None:
+    """fast_reading's ``stories_preread``: every story file read (``found``: absolute path →
+    (stamp, (content, metadata))); start the lists now if the stories' fields can be told."""
+    settings = generator.settings
+    if settings.get("RELATED_STORIES_CACHE") is None:
+        check_settings(settings)
+    if not complete or not settings.get("RELATED_STORIES_BACKGROUND"):
+        return
+    if len(found) < BACKGROUND_MIN_STORIES or any(job.articles is None for job in _pending):
+        return
+    paths = sorted(found)
+    fields, contents = [], []
+    for path in paths:
+        content, metadata = found[path][1]
+        story = _read_fields(path, metadata, settings)
+        if story is None:
+            log.debug("related stories: not started from the files (%s: fields not known)", path)
+            return
+        fields.append(story)
+        contents.append(content)
+    if len({story[0] for story in fields}) != len(fields):
+        return  # two files give one URL: Pelican keeps one of them
+    work = functools.partial(_early_links, fields, contents, settings)
+    job = _start(None, settings, work)
+    if job is not None:
+        job.early = (paths, fields, contents)
+
+
+def _same_fields(made: Fields, read: Fields) -> bool:
+    # Dates: equal instants may still be different days where they were written, which the
+    # ranking reads; the wall-clock text with its offset must match too.
+    if made != read:
+        return False
+    return made[2] is None or made[2].isoformat() == read[2].isoformat()
+
+
+def _adopt_reason(job: _Background, articles: list) -> str | None:
+    """Why the lists started from the files do not fit ``articles``; None: they do (and the
+    job's articles are set, in the order it linked them)."""
+    paths, fields, contents = job.early
+    if len(articles) != len(paths):
+        return f"{len(articles)} stories to link, {len(paths)} files read"
+    where = {path: i for i, path in enumerate(paths)}
+    ordered: list = [None] * len(paths)
+    for article in articles:
+        i = where.get(os.path.abspath(article.source_path or ""))
+        if i is None or ordered[i] is not None:
+            return f"{article.source_path}: not among the files read"
+        if not _same_fields(story_fields(article), fields[i]):
+            return f"{article.source_path}: URL, title, date or labels differ from the file's"
+        if article._content != contents[i]:
+            return f"{article.source_path}: content differs from what was read"
+        ordered[i] = article
+    job.articles = ordered
+    job.early = None
+    return None
+
+
+def _adopted(articles: list) -> _Background | None:
+    """The job started from the files, if it links exactly ``articles``; otherwise it is
+    stopped (and the caller starts one from the stories)."""
+    for job in list(_pending):
+        if job.articles is None:
+            reason = _adopt_reason(job, articles)
+            if reason is None:
+                log.info("related stories: started from the files read, before the stories")
+                return job
+            log.info("related stories: worked out again from the stories (%s)", reason)
+            _discard(job)
+    return None
+
+
 def attach_related(generator) -> None:
     settings = generator.settings
     if "RELATED_STORIES_CACHE" not in settings or settings["RELATED_STORIES_CACHE"] is None:
         check_settings(settings)
     articles = list({article.url: article for article in generator.articles}.values())
-    job = None
-    if settings.get("RELATED_STORIES_BACKGROUND") and len(articles) >= BACKGROUND_MIN_STORIES:
+    job = _adopted(articles)
+    if (
+        job is None
+        and settings.get("RELATED_STORIES_BACKGROUND")
+        and len(articles) >= BACKGROUND_MIN_STORIES
+    ):
         job = _start(articles, settings)
     if job is None:
         _attach(articles, compute_links(articles, settings), "in process")
@@ -373,5 +563,6 @@ def register() -> None:
     signal("render_pool.content_fields").connect(content_fields)
     signals.initialized.connect(on_initialized)
     signals.article_generator_finalized.connect(attach_related)
+    signal("fast_reading.stories_preread").connect(start_from_files)
     BEFORE_RENDER.connect(finish_pending)
     signals.finalized.connect(finish_pending)  # nothing rendered: still no child left behind
