@@ -151,19 +151,18 @@ class NearDuplicateIndex:
         for band in range(BANDS):
             self._buckets.setdefault((band, sig[band * ROWS : (band + 1) * ROWS]), []).append(row)
 
-    def _base_candidates(self, values: np.ndarray) -> list[tuple[np.ndarray, np.ndarray] | None]:
+    def _base_candidates(self, values: np.ndarray) -> list[list[int]]:
         """Per band, the bulk-loaded rows sharing that band with the signature ``values``, in
-        row order, and the number of signature values each shares with it (None: none)."""
+        row order (empty: none)."""
         keys = _band_keys(values[None, :])[0] ^ _BAND_SALT
         starts = np.searchsorted(self._keys, keys, "left")
         stops = np.searchsorted(self._keys, keys, "right")
-        found: list[tuple[np.ndarray, np.ndarray] | None] = [None] * BANDS
+        found: list[list[int]] = [[] for _ in range(BANDS)]
         for band in np.flatnonzero(stops > starts).tolist():
             positions = self._positions[starts[band]:stops[band]]
             rows = positions[positions % BANDS == band] // BANDS
             columns = slice(band * ROWS, (band + 1) * ROWS)
-            rows = rows[(self._base[rows, columns] == values[columns]).all(axis=1)]
-            found[band] = rows, np.count_nonzero(self._base[rows] == values, axis=1)
+            found[band] = rows[(self._base[rows, columns] == values[columns]).all(axis=1)].tolist()
         return found
 
     def signature_of(self, row: int) -> Signature:
@@ -176,29 +175,35 @@ class NearDuplicateIndex:
         met: bands in order, each band's stories in the order they were added."""
         sig = tuple(sig)
         values = np.asarray(sig, dtype=SIGNATURE_DTYPE)
-        base = self._base_candidates(values) if len(self._base) else [None] * BANDS
         offset = len(self._base)
-        rows: list[np.ndarray] = []  # candidates band by band, each band's in bucket order
-        shared: list[np.ndarray] = []  # values each shares with ``sig``
+        base = self._base_candidates(values) if offset else None
+        buckets = self._buckets
+        # Each candidate once, in the order first met (bands in order, each band's bulk-loaded
+        # rows, then its one-by-one rows), then every candidate's shared values counted in
+        # one comparison (what similarity() counts): per band and with np.unique, the small
+        # arrays' overhead was most of an import's near-duplicate lookups.
+        met: dict[int, None] = {}
         for band in range(BANDS):
-            if base[band] is not None:
-                rows.append(base[band][0])
-                shared.append(base[band][1])
-            later = self._buckets.get((band, sig[band * ROWS : (band + 1) * ROWS]))
+            if base is not None:
+                met.update(dict.fromkeys(base[band]))
+            later = buckets.get((band, sig[band * ROWS : (band + 1) * ROWS]))
             if later:
-                # Every one-by-one candidate at once (what similarity() counts).
-                local = np.asarray(later, dtype=np.int64)
-                rows.append(local)
-                shared.append(np.count_nonzero(self._later[local - offset] == values, axis=1))
-        if not rows:
+                met.update(dict.fromkeys(later))
+        if not met:
             return None
-        every = np.concatenate(rows)
-        counts = np.concatenate(shared)
-        # Each story once, where it was first met; the best score, the first met on a tie.
-        _, first = np.unique(every, return_index=True)
-        first.sort()
-        scores = counts[first]
-        best = int(np.argmax(scores))
+        rows = np.fromiter(met, dtype=np.int64, count=len(met))
+        if base is None:
+            scores = np.count_nonzero(self._later[rows - offset] == values, axis=1)
+        else:
+            scores = np.empty(len(rows), dtype=np.int64)
+            later_ones = rows >= offset
+            scores[~later_ones] = np.count_nonzero(
+                self._base[rows[~later_ones]] == values, axis=1
+            )
+            scores[later_ones] = np.count_nonzero(
+                self._later[rows[later_ones] - offset] == values, axis=1
+            )
+        best = int(np.argmax(scores))  # the first met on a tie
         if scores[best] / NUM_PERM < threshold:
             return None
-        return self.paths[int(every[first[best]])]
+        return self.paths[int(rows[best])]

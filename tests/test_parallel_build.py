@@ -345,3 +345,4 @@ def test_related_stories_started_from_the_files_read_are_the_same(code, tmp_path
     assert "related stories: linked 59 articles (in the background)" in log
     made, log = run("hidden-made", RELATED_STORIES_BACKGROUND=False, **early)
     assert differences(again, made) == []
+    assert list((tmp_path / "cache-hidden-early").rglob("*.tmp")) == []  # the stopped one's

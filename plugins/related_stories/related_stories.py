@@ -235,6 +235,7 @@ class _Background:
     pid: int
     path: str
     status: int | None = None  # the child's exit status, once reaped by _ready
+    started: float = 0.0  # time.time() at the fork
     # Started from the files read: (paths, fields, contents), the stories it links, in order.
     early: tuple[list[str], list[Fields], list[str]] | None = None
 
@@ -287,6 +288,7 @@ def _start(
     os.close(fd)
     sys.stdout.flush()
     sys.stderr.flush()
+    started = time.time() - 1  # (file times may be coarser than this clock)
     try:
         pid = os.fork()
     except OSError as err:
@@ -295,7 +297,7 @@ def _start(
         return None
     if pid == 0:
         _child(work, path)
-    job = _Background(articles, settings, pid, path)
+    job = _Background(articles, settings, pid, path, started=started)
     _pending.append(job)
     return job
 
@@ -348,7 +350,8 @@ def finish_pending(_sender=None, **_kwargs) -> None:
 
 
 def _discard(job: _Background) -> None:
-    """Stop a background process whose lists will not be used; drop its file."""
+    """Stop a background process whose lists will not be used; drop its file and the
+    temporary files it may have left in the cache folder (its writes there are atomic)."""
     if job in _pending:
         _pending.remove(job)
     if job.status is None:
@@ -357,6 +360,10 @@ def _discard(job: _Background) -> None:
         with contextlib.suppress(OSError):
             os.waitpid(job.pid, 0)
     Path(job.path).unlink(missing_ok=True)
+    for left in Path(job.settings["RELATED_STORIES_CACHE"]).glob("*.tmp"):
+        with contextlib.suppress(OSError):
+            if left.stat().st_mtime >= job.started:
+                left.unlink()
 
 
 @atexit.register
