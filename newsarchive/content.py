@@ -19,6 +19,7 @@ from __future__ import annotations
 
 import hashlib
 import html
+import itertools
 import json
 import os
 import re
@@ -278,7 +279,8 @@ def iter_content(content_dir: Path) -> Iterator[Path]:
                 yield Path(root, name)
 
 
-# What atomic_write's temporary files are called: ".NAME." + mkstemp's 8 characters + ".tmp".
+# What atomic_write's temporary files are called: ".NAME." + 8 characters (mkstemp's, or
+# _temporary's hexadecimal) + ".tmp".
 _TEMPORARY = re.compile(r"^\..+\.[a-z0-9_]{8}\.tmp$")
 
 
@@ -299,6 +301,24 @@ def remove_temporaries(folder: Path) -> int:
     return removed
 
 
+_folders_made: set[str] = set()  # folders atomic_write made or found (this process)
+_serial = itertools.count()
+
+
+def _temporary(folder: str, name: str) -> tuple[int, str]:
+    """A new temporary file for ``name`` in ``folder`` (as ``_TEMPORARY`` names them), open
+    for writing. Named from the process id and a counter, one ``open``: mkstemp's random
+    names cost as much Python as the write itself (half of an import's per-file writing);
+    a name taken (a killed run's file) falls back to mkstemp."""
+    tag = f"{(os.getpid() << 20 | next(_serial)) & 0xFFFFFFFF:08x}"
+    tmp = f"{folder}{os.sep}.{name}.{tag}.tmp"
+    flags = os.O_WRONLY | os.O_CREAT | os.O_EXCL | getattr(os, "O_CLOEXEC", 0)
+    try:
+        return os.open(tmp, flags, 0o600), tmp  # mkstemp's mode
+    except FileExistsError:
+        return tempfile.mkstemp(prefix=f".{name}.", suffix=".tmp", dir=folder)
+
+
 def atomic_write(path: Path, data: str | bytes, *, durable: bool = True) -> None:
     """Write via a temporary file in the same folder, then rename: old or new, never half.
 
@@ -306,16 +326,23 @@ def atomic_write(path: Path, data: str | bytes, *, durable: bool = True) -> None
     its end instead): a crashed process still leaves every file old or new; only a power cut
     in the middle of a batch may lose that batch's most recent writes.
     """
-    path.parent.mkdir(parents=True, exist_ok=True)
+    folder = os.fspath(path.parent)
+    if folder not in _folders_made:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        _folders_made.add(folder)
     payload = data.encode("utf-8") if isinstance(data, str) else data
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        fd, tmp = _temporary(folder, path.name)
+    except FileNotFoundError:  # the folder went away since: make it again
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fd, tmp = _temporary(folder, path.name)
     try:
         with os.fdopen(fd, "wb") as out:
             out.write(payload)
             out.flush()
             if durable:
                 os.fsync(out.fileno())
-        Path(tmp).replace(path)
+        os.replace(tmp, path)  # noqa: PTH105 (a str temporary: no Path to build)
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise

@@ -132,3 +132,30 @@ def test_killed_imports_resume_to_the_same_content(tmp_path: Path) -> None:
     assert leftovers == []
     print(f"crash safety: {kills} kills survived; stories on disk after each kill: {counts}; "
           f"temporary files left by the kills (removed by the next run): {temporaries}")
+
+
+def test_atomic_writes_survive_a_folder_removed_and_a_temporary_name_taken(tmp_path: Path) -> None:
+    """atomic_write remembers the folders it made (no mkdir per file) and names its temporary
+    files from the process id and a counter: a folder removed since is made again, a name a
+    killed run left is passed over, and every temporary name is one is_temporary knows."""
+    import itertools
+    import shutil
+
+    from newsarchive import content
+
+    story = tmp_path / "articles" / "2001" / "a.md"
+    content.atomic_write(story, "one", durable=False)
+    shutil.rmtree(tmp_path / "articles")
+    content.atomic_write(story, "two", durable=False)
+    assert story.read_text(encoding="utf-8") == "two"
+
+    upcoming = next(content._serial) + 1
+    content._serial = itertools.chain([upcoming], content._serial)  # the next name it picks
+    tag = f"{(os.getpid() << 20 | upcoming) & 0xFFFFFFFF:08x}"
+    left = story.parent / f".a.md.{tag}.tmp"
+    assert is_temporary(left.name)
+    left.write_text("a killed run's write", encoding="utf-8")
+    content.atomic_write(story, "three", durable=False)
+    assert story.read_text(encoding="utf-8") == "three"
+    assert left.read_text(encoding="utf-8") == "a killed run's write"  # not reused
+    assert sorted(p.name for p in story.parent.iterdir()) == [left.name, "a.md"]
