@@ -360,6 +360,8 @@ def _discard(job: _Background) -> None:
         with contextlib.suppress(OSError):
             os.waitpid(job.pid, 0)
     Path(job.path).unlink(missing_ok=True)
+    if not job.started:  # (not forked by _start: nothing of its own to look for)
+        return
     for left in Path(job.settings["RELATED_STORIES_CACHE"]).glob("*.tmp"):
         with contextlib.suppress(OSError):
             if left.stat().st_mtime >= job.started:
@@ -382,7 +384,7 @@ def _abandon() -> None:
 # is in the reader's output: Pelican then spends seconds on one core making the stories
 # (their URLs, dates, signals) while the other core waits. The lists are started then, from
 # the fields the stories will have, worked out from the files (_read_fields), and used only
-# if every story Pelican made has exactly those fields and that content (_adopt); otherwise
+# if every story Pelican made has exactly those fields and that content (_adopted); otherwise
 # the process is stopped and the lists are worked out from the stories, as without this.
 
 
