@@ -55,6 +55,9 @@ DIRECT_TEMPLATES = ["index", "archives", "search"]
 CATEGORY_SAVE_AS = CATEGORIES_SAVE_AS = ""
 TAG_SAVE_AS = TAGS_SAVE_AS = ""
 AUTHOR_SAVE_AS = AUTHORS_SAVE_AS = ""
+# A story with "Status: draft" is not published (no page, not listed, not searchable);
+# plugins/unwritten_pages then skips Pelican's draft pages altogether.
+DRAFT_SAVE_AS = DRAFT_LANG_SAVE_AS = ""
 
 DEFAULT_PAGINATION = 20
 PAGINATED_TEMPLATES = {"index": None, "period_archives": 50}

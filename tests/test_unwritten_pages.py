@@ -80,3 +80,33 @@ def test_the_plugin_patches_when_pelican_starts():
         check=True,
     )
     assert result.stdout.strip().splitlines()[-1] == "True", result.stderr
+
+
+def test_a_draft_story_is_not_published_and_does_not_fail_the_build(tmp_path):
+    """A story marked ``Status: draft`` gets no page (DRAFT_SAVE_AS is empty in pelicanconf)
+    and its title appears nowhere in the site; before, Pelican's draft pages read a category
+    that stories here do not have and the build failed."""
+    from benchmarks import synth
+    from tests.conftest import build_site
+
+    content = tmp_path / "content"
+    synth.write_corpus(content, 6, seed=11, mode="markdown")
+    stories = sorted((content / "articles").rglob("*.md"))
+    draft = stories[0]
+    text = draft.read_text(encoding="utf-8")
+    title = text.split("\n", 1)[0].removeprefix("Title: ")
+    draft.write_text(text.replace("\nSlug: ", "\nStatus: draft\nSlug: ", 1), encoding="utf-8")
+    settings = tmp_path / "settings.py"
+    settings.write_text(
+        f"import sys\nsys.path.insert(0, {str(ROOT)!r})\nfrom pelicanconf import *  # noqa\n"
+        f"PLUGIN_PATHS = [{str(ROOT / 'plugins')!r}]\nTHEME = {str(ROOT / 'theme')!r}\n"
+        f"PAGEFIND_ENABLED = False\nCACHE_PATH = {str(tmp_path / 'cache')!r}\n",
+        encoding="utf-8",
+    )
+    output = tmp_path / "output"
+    done = build_site(content, output, settings, check=False)
+    assert done.returncode == 0, done.stderr[-2000:]
+    pages = list(output.rglob("*.html"))
+    assert len([p for p in pages if p.parent.parent.parent.parent.parent == output]) == 5
+    assert not any(title in p.read_text(encoding="utf-8") for p in pages)
+    assert not (output / "drafts").exists()

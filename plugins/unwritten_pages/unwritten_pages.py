@@ -12,6 +12,12 @@ grows to minutes at 100,000, for pages that are then not written.
 When the setting is empty the writer would discard the page anyway (``Writer.write_file``
 returns at once for an empty name), so not preparing it changes no output. When a site does
 set one of these, Pelican's own method runs unchanged.
+
+Drafts (``Status: draft``) the same way with ``DRAFT_SAVE_AS``: pelicanconf leaves it empty
+(a draft is not published: no page, so not in the search index or the sitemap either).
+Pelican 4.12's ``generate_drafts`` also reads ``draft.category`` unguarded, and a story has
+no category when ``CATEGORY_SAVE_AS`` is empty, so a single draft story failed the build
+(``AttributeError``) before this.
 """
 
 from __future__ import annotations
@@ -26,6 +32,7 @@ METHODS = {
     "generate_tags": "TAG_SAVE_AS",
     "generate_categories": "CATEGORY_SAVE_AS",
     "generate_authors": "AUTHOR_SAVE_AS",
+    "generate_drafts": "DRAFT_SAVE_AS",
 }
 
 
