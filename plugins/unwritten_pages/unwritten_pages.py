@@ -17,7 +17,7 @@ Drafts (``Status: draft``) the same way with ``DRAFT_SAVE_AS``: pelicanconf leav
 (a draft is not published: no page, so not in the search index or the sitemap either).
 Pelican 4.12's ``generate_drafts`` also reads ``draft.category`` unguarded, and a story has
 no category when ``CATEGORY_SAVE_AS`` is empty, so a single draft story failed the build
-(``AttributeError``) before this.
+(``AttributeError``) before this (upstream: getpelican/pelican pull request #3600, open).
 """
 
 from __future__ import annotations
