@@ -164,16 +164,19 @@ def _kept(name: str, labels: frozenset[str]) -> bool:
 Fields = tuple
 
 
-def story_fields(article) -> Fields:
-    meta = article.metadata
+def _fields(url: str, title, date, meta: dict) -> Fields:
     return (
-        article.url,
-        str(article.title),
-        getattr(article, "date", None),
+        url,
+        str(title),
+        date,
         split_list(meta.get("topics")),
         split_list(meta.get("countries")),
         str(meta.get("source") or ""),
     )
+
+
+def story_fields(article) -> Fields:
+    return _fields(article.url, article.title, getattr(article, "date", None), article.metadata)
 
 
 def input_of(fields: Fields, content: str | None) -> RelatedInput:
@@ -230,7 +233,7 @@ def _attach(articles: list, linked: Linked, where: str) -> None:
 class _Background:
     """The lists being worked out in a forked process."""
 
-    articles: list | None  # None: started from the files read, not yet checked (_adopt)
+    articles: list | None  # None: started from the files read, not yet checked (_adopted)
     settings: dict
     pid: int
     path: str
@@ -388,18 +391,10 @@ def _abandon() -> None:
 # the process is stopped and the lists are worked out from the stories, as without this.
 
 
-def _read_fields(path: str, metadata: dict, settings: dict) -> Fields | None:
-    """What story_fields() will give for the story Pelican makes from the file at ``path``
-    (absolute), from the reader's metadata alone; None when that needs more than the file
-    says (no slug or date, a URL of its own, another language, a URL pattern naming the
-    author or category)."""
-    from pelican.utils import path_to_url, set_date_tzinfo
-
-    if not {"title", "slug", "date"} <= metadata.keys() or "url" in metadata:
-        return None
-    lang = metadata.get("lang", str(settings.get("DEFAULT_LANG", "en")).lower())
-    if lang != str(settings.get("DEFAULT_LANG", "en")).lower() or metadata.get("status") == "draft":
-        return None
+def _url_reading(settings: dict) -> tuple[str, str, str] | None:
+    """What working out a story's URL from its file needs, once a build: ``ARTICLE_URL``, the
+    default language and the content folder; None when the pattern names the author or
+    category (Pelican's objects, not the file's words) or cannot be parsed."""
     pattern = str(settings.get("ARTICLE_URL", ""))
     try:
         names = {
@@ -411,14 +406,32 @@ def _read_fields(path: str, metadata: dict, settings: dict) -> Fields | None:
         return None
     if names & {"author", "category", "authors", "tags"}:
         return None
+    language = str(settings.get("DEFAULT_LANG", "en")).lower()
+    return pattern, language, os.path.abspath(settings["PATH"])
+
+
+def _read_fields(
+    path: str, metadata: dict, settings: dict, reading: tuple[str, str, str]
+) -> Fields | None:
+    """What story_fields() will give for the story Pelican makes from the file at ``path``
+    (absolute), from the reader's metadata alone (``reading``: see _url_reading); None when
+    that needs more than the file says (no slug or date, a URL of its own, another
+    language, a draft)."""
+    from pelican.utils import path_to_url, set_date_tzinfo
+
+    pattern, language, root = reading
+    if not {"title", "slug", "date"} <= metadata.keys() or "url" in metadata:
+        return None
+    lang = metadata.get("lang", language)
+    if lang != language or metadata.get("status") == "draft":
+        return None
     date = metadata["date"]
     if not isinstance(date, dt.datetime):
         return None
     date = set_date_tzinfo(date, metadata.get("timezone", settings.get("TIMEZONE", "UTC")))
-    relative = os.path.relpath(path, os.path.abspath(settings["PATH"]))
     values = dict(
         metadata,
-        path=path_to_url(metadata.get("path", relative)),
+        path=path_to_url(metadata.get("path", os.path.relpath(path, root))),
         slug=metadata["slug"],
         lang=lang,
         date=date,
@@ -427,14 +440,7 @@ def _read_fields(path: str, metadata: dict, settings: dict) -> Fields | None:
         url = pattern.format(**values)
     except (KeyError, IndexError, ValueError, AttributeError, TypeError):
         return None
-    return (
-        url,
-        str(metadata["title"]),
-        date,
-        split_list(metadata.get("topics")),
-        split_list(metadata.get("countries")),
-        str(metadata.get("source") or ""),
-    )
+    return _fields(url, metadata["title"], date, metadata)
 
 
 def _early_links(fields: list[Fields], contents: list[str], settings: dict) -> Linked:
@@ -444,18 +450,19 @@ def _early_links(fields: list[Fields], contents: list[str], settings: dict) -> L
 def start_from_files(generator, found: dict, complete: bool) -> None:
     """fast_reading's ``stories_preread``: every story file read (``found``: absolute path →
     (stamp, (content, metadata))); start the lists now if the stories' fields can be told."""
-    settings = generator.settings
-    if settings.get("RELATED_STORIES_CACHE") is None:
-        check_settings(settings)
+    settings = _checked(generator.settings)
     if not complete or not settings.get("RELATED_STORIES_BACKGROUND"):
         return
     if len(found) < BACKGROUND_MIN_STORIES or any(job.articles is None for job in _pending):
+        return
+    reading = _url_reading(settings)
+    if reading is None:
         return
     paths = sorted(found)
     fields, contents = [], []
     for path in paths:
         content, metadata = found[path][1]
-        story = _read_fields(path, metadata, settings)
+        story = _read_fields(path, metadata, settings, reading)
         if story is None:
             log.debug("related stories: not started from the files (%s: fields not known)", path)
             return
@@ -513,10 +520,16 @@ def _adopted(articles: list) -> _Background | None:
     return None
 
 
-def attach_related(generator) -> None:
-    settings = generator.settings
-    if "RELATED_STORIES_CACHE" not in settings or settings["RELATED_STORIES_CACHE"] is None:
+def _checked(settings: dict) -> dict:
+    """``settings`` with the plugin's defaults and checks (a build whose ``initialized``
+    receiver did not run them, e.g. one made in a test)."""
+    if settings.get("RELATED_STORIES_CACHE") is None:
         check_settings(settings)
+    return settings
+
+
+def attach_related(generator) -> None:
+    settings = _checked(generator.settings)
     articles = list({article.url: article for article in generator.articles}.values())
     job = _adopted(articles)
     if (
