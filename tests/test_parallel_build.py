@@ -346,3 +346,83 @@ def test_related_stories_started_from_the_files_read_are_the_same(code, tmp_path
     made, log = run("hidden-made", RELATED_STORIES_BACKGROUND=False, **early)
     assert differences(again, made) == []
     assert list((tmp_path / "cache-hidden-early").rglob("*.tmp")) == []  # the stopped one's
+
+
+def test_related_stories_started_from_the_snapshot_in_a_rebuild_are_the_same(
+    code, tmp_path, monkeypatch
+):
+    """In a rebuild, the related lists are started before Pelican restores the stories: from
+    the files read and, for every other story, what was kept for its file's stamp (or the
+    story snapshot). The pages are those of a clean build that works the lists out from the
+    stories, with a story added, a hidden one added (Pelican leaves it out of the list) and
+    nothing changed."""
+    from benchmarks import synth
+
+    content, more = tmp_path / "content", tmp_path / "more"
+    synth.write_corpus(content, 60, seed=5, mode="markdown")
+    synth.write_corpus(more, 2, seed=5, mode="markdown", start=60)
+    monkeypatch.setenv("COLUMNS", "400")  # one log record a line
+    rebuilt = tmp_path / "rebuilt"
+    settings = write_settings(tmp_path, tmp_path / "cache", code, RELATED_STORIES_BACKGROUND=True)
+    started = "related stories: started from the files and the story snapshot, before the stories"
+
+    def rebuild() -> str:
+        done = build(content, rebuilt, settings, args=("-v",))
+        return done.stdout + done.stderr
+
+    def clean(label: str) -> Path:
+        plain = write_settings(
+            tmp_path, tmp_path / f"cache-{label}", code, RELATED_STORIES_BACKGROUND=False
+        )
+        build(content, tmp_path / label, plain)
+        return tmp_path / label
+
+    assert started not in rebuild()  # a clean build: started from the files read
+    assert (tmp_path / "cache" / "related" / "story-inputs.pickle").is_file()
+    for i, story in enumerate(sorted((more / "articles").rglob("*.md"))):
+        target = content / story.relative_to(more)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        text = story.read_text(encoding="utf-8")
+        if i == 1:
+            text = text.replace("\nSlug: ", "\nStatus: hidden\nSlug: ", 1)
+        target.write_text(text, encoding="utf-8")
+        log = rebuild()
+        assert started in log
+        assert "worked out again" not in log
+        assert "related stories: linked 61 articles (in the background)" in log
+        assert differences(rebuilt, clean(f"clean-{i}")) == []
+    (tmp_path / "cache" / "related" / "story-inputs.pickle").unlink()  # from the snapshot
+    for _source in ("the snapshot", "what was kept"):
+        log = rebuild()
+        assert started in log
+        assert differences(rebuilt, clean("clean-1")) == []
+    assert list((tmp_path / "cache").rglob("*.tmp")) == []
+
+
+def test_lists_from_the_snapshot_are_checked_against_the_stories_made():
+    """What the background process made of each story (fields, date text, content digest)
+    must be what Pelican made, or its lists are not used."""
+    import datetime as dt
+    from types import SimpleNamespace
+
+    from plugins.related_stories import related_stories as rs
+
+    when = dt.datetime(2024, 5, 1, 12, tzinfo=dt.UTC)
+    story = SimpleNamespace(
+        url="2024/05/01/a/",
+        title="A",
+        date=when,
+        source_path="a.md",
+        _content="<p>x</p>",
+        metadata={"topics": "trade", "countries": "IT", "source": "Wire"},
+    )
+    check = [(rs.story_fields(story), when.isoformat(), rs._content_digest("<p>x</p>"))]
+    assert rs._check_reason([story], check) is None
+    story.title = "B"
+    assert "URL, title, date or labels differ" in rs._check_reason([story], check)
+    story.title, story._content = "A", "<p>y</p>"
+    assert "content differs" in rs._check_reason([story], check)
+    story._content = "<p>x</p>"
+    story.date = when.astimezone(dt.timezone(dt.timedelta(hours=2)))  # the same instant
+    assert "URL, title, date or labels differ" in rs._check_reason([story], check)
+    assert "not handed back" in rs._check_reason([story], None)
