@@ -14,9 +14,7 @@ A file is left to Pelican's own loop (read again there, one at a time) when its 
 raised or logged anything at WARNING or above in the worker: its messages and errors then
 come from the main process, once, through Pelican's logging (``--fatal`` included), as
 without this plugin. The main process reads nothing itself while the workers run, for the
-same reason. Fewer files than ``READ_PARALLEL_MIN_FILES`` (a rebuild's few changed files)
-are read the same way in the main process, a file whose reading logs a warning again left
-to Pelican's loop. ``READ_JOBS = 1`` turns it off; it is off with
+same reason. ``READ_JOBS = 1`` turns it off; it is off with
 ``CONTENT_CACHING_LAYER = "generator"`` (that layer caches whole articles instead).
 
 Receivers of ``article_generator_preread`` still run before each file is handled, but the
@@ -44,14 +42,8 @@ from . import snapshot
 
 log = logging.getLogger(__name__)
 
-# Sent before Pelican makes the stories, with: found (absolute path → (stamp, (content,
-# reader metadata))) for every file read here; complete (whether that is every story file);
-# paths (every story file, absolute, as listed); cached (path → (content, reader metadata)
-# for the files Pelican's reader cache holds); left (the files neither read here, cached
-# nor restored: Pelican's loop reads them, e.g. a file whose reading logged a warning);
-# restored (a callable: path → the story the snapshot will restore for it, or None; every
-# other story file is restored); kept (a callable: path → the stamp of the file the
-# snapshot's story was made from).
+# Sent with every file read, before Pelican makes the stories: found (absolute path →
+# (stamp, (content, reader metadata))) and complete (whether that is every story file).
 STORIES_PREREAD = blinker.signal("fast_reading.stories_preread")
 
 MIN_FILES_TO_FORK = 200  # below this, forking costs more than it saves (READ_PARALLEL_MIN_FILES)
@@ -99,27 +91,21 @@ def _read_share(readers, share: list[tuple[str, str]]) -> dict[str, tuple]:
     it there, once, through Pelican's own logging (``--fatal`` included)."""
     flag = _Flag()
     root = logging.getLogger()
-    saved = root.handlers, root.level
     root.handlers = [flag]
     root.setLevel(logging.WARNING)
     logging.captureWarnings(True)
     done = {}
-    try:
-        for path, fmt in share:
-            flag.raised = False
-            # The stamp is taken before reading: a file edited meanwhile is read again next
-            # time.
-            stamp = readers._get_file_stamp(path)
-            try:
-                content, metadata = readers.readers[fmt].read(path)
-            except Exception:
-                continue
-            if flag.raised or content is None:
-                continue
-            done[path] = (stamp, (content, _filter_discardable_metadata(metadata)))
-    finally:  # (a worker leaves at once; another caller gets its logging back)
-        logging.captureWarnings(False)
-        root.handlers, root.level = saved
+    for path, fmt in share:
+        flag.raised = False
+        # The stamp is taken before reading: a file edited meanwhile is read again next time.
+        stamp = readers._get_file_stamp(path)
+        try:
+            content, metadata = readers.readers[fmt].read(path)
+        except Exception:
+            continue
+        if flag.raised or content is None:
+            continue
+        done[path] = (stamp, (content, _filter_discardable_metadata(metadata)))
     return done
 
 
@@ -223,25 +209,10 @@ def preread_articles(generator) -> None:
             len(todo),
             jobs,
         )
-    elif todo:
-        # A few files (a rebuild): read here, as a worker would (a file whose reading logs a
-        # warning is left to Pelican's loop, which reports it once), so what they hold is
-        # known before the stories are made, like the others' (the snapshot's).
-        found = _read_share(readers, todo)
     # Every story file read here (none cached, restored or left to Pelican's loop): what
     # they hold can go to work before Pelican makes the stories (related_stories does).
     complete = bool(paths) and len(found) == len(paths)
-    context = generator.context
-    STORIES_PREREAD.send(
-        generator,
-        found=found,
-        complete=complete,
-        paths=paths,
-        cached=cached,
-        left=[path for path, _fmt in todo if path not in found],
-        restored=lambda path: snapshot.peek(path, settings, context),
-        kept=snapshot.kept_stamp,
-    )
+    STORIES_PREREAD.send(generator, found=found, complete=complete)
     _hand_over(readers, found, cached)
 
 

@@ -328,26 +328,6 @@ def covers(path: str) -> bool:
     return entry[0] == (st.st_size, st.st_mtime_ns)
 
 
-def peek(path: str, settings: dict, context):
-    """The story kept for the file at ``path`` (absolute), made from its snapshot entry as
-    ``restore`` makes it, without counting it as restored; None when none is kept. For work
-    that starts before Pelican makes the stories (related_stories, in a forked process); what
-    Pelican then makes must still be checked against it (the file may change meanwhile)."""
-    snap = _snapshot
-    entry = snap.entries.get(path) if snap is not None else None
-    if entry is None:
-        return None
-    shared = {"settings": settings, "context": context}
-    return _Unpickler(io.BytesIO(entry[2]), shared).load()
-
-
-def kept_stamp(path: str) -> tuple | None:
-    """The stamp (size, modification time) of the file at ``path`` when its story was kept."""
-    snap = _snapshot
-    entry = snap.entries.get(path) if snap is not None else None
-    return None if entry is None else entry[0]
-
-
 def _cacher_init(self, settings, cache_name, caching_policy, load_policy):
     """``FileDataCacher.__init__``: a reader's content cache (Pelican's ``*-Readers`` files)
     is neither loaded nor saved when the snapshot stands in for it. It held each file's

@@ -25,14 +25,6 @@ then, from the files, while Pelican makes the stories on one core (``start_from_
 its lists are used only if every story Pelican made has the URL, title, date, labels and
 content worked out from its file, and are worked out again from the stories otherwise
 (logged at INFO with the reason; tested both ways).
-
-In a rebuild (fast_reading's snapshot restores most stories), the process starts at the same
-point, before Pelican restores the stories: the few files read give their fields as above,
-and every other story is taken from what the last build's process kept for its file's stamp
-(``<RELATED_STORIES_CACHE>/story-inputs.pickle``: fields, content digest, plain text), or
-else from the story snapshot itself. Its lists are used only if the stories Pelican made
-are the ones it linked, with those fields and that content (checked when the lists come
-back); otherwise they are worked out again in the build process (logged at INFO).
 """
 
 from __future__ import annotations
@@ -42,7 +34,6 @@ import contextlib
 import datetime as dt
 import functools
 import gc
-import hashlib
 import logging
 import os
 import pickle
@@ -250,9 +241,6 @@ class _Background:
     started: float = 0.0  # time.time() at the fork
     # Started from the files read: (paths, fields, contents), the stories it links, in order.
     early: tuple[list[str], list[Fields], list[str]] | None = None
-    # Started from the files and the story snapshot (a rebuild): the story files it links,
-    # in order; what it made of each comes back with its lists and is checked then (_checks).
-    rebuild: list[str] | None = None
 
 
 _pending: list[_Background] = []  # started and not yet attached (nor abandoned)
@@ -282,8 +270,7 @@ def _child(work: Callable[[], Linked], path: str) -> None:
             if isinstance(logger, logging.Logger):
                 logger.handlers = []
         try:
-            result = work()
-            outcome = result if isinstance(result, dict) else {"linked": result}
+            outcome = {"linked": work()}
             code = 0
         except BaseException as exc:
             outcome = {"error": f"{type(exc).__name__}: {exc}", "traceback": traceback.format_exc()}
@@ -346,20 +333,6 @@ def _finish(job: _Background) -> None:
         with contextlib.suppress(FilteredMessage):
             logging.getLogger(record.name).handle(record)
     linked = outcome.get("linked")
-    if job.rebuild is not None and (linked is not None or "not_started" in outcome):
-        reason = outcome.get("not_started")
-        if reason is None:
-            ordered = _in_linked_order(job.articles, outcome.get("paths"))
-            if ordered is None:
-                linked_count = len(outcome.get("paths") or ())
-                reason = f"{len(job.articles)} stories to link, {linked_count} linked"
-            else:
-                job.articles = ordered
-                reason = _check_reason(ordered, outcome.get("check"))
-        if reason is not None:
-            log.info("related stories: worked out again from the stories (%s)", reason)
-            _attach(job.articles, compute_links(job.articles, job.settings), "in process")
-            return
     if linked is None or not os.WIFEXITED(status) or os.WEXITSTATUS(status) != 0:
         reason = outcome.get("error") or f"exit status {status}"
         log.warning(
@@ -470,84 +443,20 @@ def _read_fields(
     return _fields(url, metadata["title"], date, metadata)
 
 
-def _early_links(
-    fields: list[Fields], contents: list[str], settings: dict, paths: list[str], stamps: list
-) -> Linked:
-    inputs = [input_of(f, c) for f, c in zip(fields, contents, strict=True)]
-    _save_inputs(settings, paths, stamps, fields, contents, inputs)
-    return links_of(inputs, settings)
+def _early_links(fields: list[Fields], contents: list[str], settings: dict) -> Linked:
+    return links_of([input_of(f, c) for f, c in zip(fields, contents, strict=True)], settings)
 
 
-# --- what each story file gave the lists, kept between builds ------------------------------
-#
-# A rebuild's lists start before Pelican restores the stories (_start_from_snapshot); each
-# story's fields, the digest of its content and its plain text are kept here under its file's
-# stamp, so the forked process neither restores the 20,000 stories again nor turns their
-# HTML into text. A story whose file's stamp differs from the one kept is taken from the
-# snapshot instead. Whatever it takes, the stories Pelican made are checked against it.
-
-_INPUTS_VERSION = 1
-
-
-def _inputs_path(settings: dict) -> Path:
-    return Path(settings["RELATED_STORIES_CACHE"]) / "story-inputs.pickle"
-
-
-def _load_inputs(settings: dict) -> dict:
-    try:
-        data = pickle.loads(_inputs_path(settings).read_bytes())
-    except FileNotFoundError:
-        return {}
-    except Exception as err:  # unreadable or from other code: rebuilt from the stories
-        log.debug("related stories: story inputs not used (%s)", err)
-        return {}
-    if not isinstance(data, dict) or data.get("version") != _INPUTS_VERSION:
-        return {}
-    return data["entries"]
-
-
-def _save_inputs(
-    settings: dict, paths: list[str], stamps: list, fields: list, contents: list, inputs: list
-) -> None:
-    """Written by the forked process (temporary file, then rename; _discard removes a
-    temporary file a stopped process left)."""
-    entries = {
-        path: (stamp, story, _date_text(story), _content_digest(content), item.text)
-        for path, stamp, story, content, item in zip(
-            paths, stamps, fields, contents, inputs, strict=True
-        )
-        if stamp is not None
-    }
-    _keep_inputs(settings, entries, {})
-
-
-def start_from_files(
-    generator,
-    found: dict,
-    complete: bool,
-    paths: list[str] | None = None,
-    cached: dict | None = None,
-    left: list[str] | None = None,
-    restored: Callable | None = None,
-    kept: Callable | None = None,
-    **_more,
-) -> None:
-    """fast_reading's ``stories_preread``: the story files read (``found``: absolute path →
-    (stamp, (content, metadata))), and in a rebuild the others (see fast_reading's
-    STORIES_PREREAD); start the lists now if the stories' fields can be told."""
+def start_from_files(generator, found: dict, complete: bool) -> None:
+    """fast_reading's ``stories_preread``: every story file read (``found``: absolute path →
+    (stamp, (content, metadata))); start the lists now if the stories' fields can be told."""
     settings = _checked(generator.settings)
-    if not settings.get("RELATED_STORIES_BACKGROUND"):
+    if not complete or not settings.get("RELATED_STORIES_BACKGROUND"):
         return
-    if any(job.articles is None for job in _pending):
+    if len(found) < BACKGROUND_MIN_STORIES or any(job.articles is None for job in _pending):
         return
     reading = _url_reading(settings)
     if reading is None:
-        return
-    if not complete:
-        if paths is not None and restored is not None and kept is not None and not left:
-            _start_from_snapshot(settings, reading, paths, found, cached or {}, restored, kept)
-        return
-    if len(found) < BACKGROUND_MIN_STORIES:
         return
     paths = sorted(found)
     fields, contents = [], []
@@ -561,127 +470,10 @@ def start_from_files(
         contents.append(content)
     if len({story[0] for story in fields}) != len(fields):
         return  # two files give one URL: Pelican keeps one of them
-    stamps = [found[path][0] for path in paths]
-    work = functools.partial(_early_links, fields, contents, settings, paths, stamps)
+    work = functools.partial(_early_links, fields, contents, settings)
     job = _start(None, settings, work)
     if job is not None:
         job.early = (paths, fields, contents)
-
-
-def _start_from_snapshot(
-    settings: dict,
-    reading: tuple[str, str, str],
-    paths: list[str],
-    found: dict,
-    cached: dict,
-    restored: Callable,
-    kept: Callable,
-) -> None:
-    """A rebuild: the few files read (``found``) or in the reader cache (``cached``) give
-    their fields here; the forked process takes every other story from the snapshot, as
-    Pelican is about to restore it, while Pelican does so on the other core. What it made of
-    each story comes back with the lists and is checked against the stories (_check_reason)."""
-    if len(paths) < BACKGROUND_MIN_STORIES:
-        return
-    given: dict[str, tuple[tuple | None, Fields, str] | None] = {}
-    for path, stamp, value in [
-        *((p, v[0], v[1]) for p, v in found.items()),
-        *((p, None, v) for p, v in cached.items()),
-    ]:
-        content, metadata = value
-        if metadata.get("status", "published") != "published":
-            given[path] = None  # hidden or a draft: not among the stories linked
-            continue
-        story = _read_fields(path, metadata, settings, reading)
-        if story is None:
-            log.debug("related stories: not started from the files (%s: fields not known)", path)
-            return
-        given[path] = (stamp, story, content)
-    ordered = sorted(paths)
-    work = functools.partial(_snapshot_links, ordered, given, restored, kept, settings)
-    job = _start(None, settings, work)
-    if job is not None:
-        job.rebuild = ordered
-
-
-def _snapshot_links(
-    paths: list[str], given: dict, restored: Callable, kept: Callable, settings: dict
-) -> dict:
-    """In the forked process: every story's fields and text (``given``, what was kept for its
-    file's stamp, or the snapshot's story), the lists, and what ``_check_reason`` compares
-    with the stories Pelican made."""
-    from newsarchive.related import RelatedInput  # see compute_links
-
-    before = _load_inputs(settings)
-    entries: dict[str, tuple] = {}  # path → (stamp, fields, date text, content digest, text)
-    for path in paths:
-        if path in given:
-            if given[path] is None:
-                continue
-            stamp, story, content = given[path]
-            text = plain_text(content or "")
-            entry = (stamp, story, _date_text(story), _content_digest(content), text)
-        else:
-            stamp = kept(path)
-            entry = before.get(path)
-            if entry is None or stamp is None or entry[0] != stamp:
-                article = restored(path)
-                if article is None:
-                    return {"not_started": f"{path}: not in the story snapshot"}
-                if getattr(article, "status", "published") != "published":
-                    entry = (stamp, None, None, None, "")  # hidden or a draft
-                else:
-                    story, content = story_fields(article), article._content
-                    text = plain_text(content or "")
-                    entry = (stamp, story, _date_text(story), _content_digest(content), text)
-        entries[path] = entry
-    kept_entries = {p: e for p, e in entries.items() if e[0] is not None}
-    linked_paths = [path for path, entry in entries.items() if entry[1] is not None]
-    stories = [entries[path] for path in linked_paths]
-    if len({entry[1][0] for entry in stories}) != len(stories):
-        return {"not_started": "two files give one URL"}
-    inputs = [RelatedInput(*entry[1][:2], entry[4], *entry[1][2:]) for entry in stories]
-    linked = links_of(inputs, settings)
-    _keep_inputs(settings, kept_entries, before)
-    return {"linked": linked, "paths": linked_paths, "check": [e[1:4] for e in stories]}
-
-
-def _keep_inputs(settings: dict, entries: dict, before: dict) -> None:
-    if entries == before:
-        return
-    target = _inputs_path(settings)
-    temporary = target.with_name(f"{target.name}.{os.getpid()}.tmp")
-    try:
-        target.parent.mkdir(parents=True, exist_ok=True)
-        data = {"version": _INPUTS_VERSION, "entries": entries}
-        temporary.write_bytes(pickle.dumps(data, protocol=pickle.HIGHEST_PROTOCOL))
-        temporary.replace(target)
-    except OSError as err:
-        temporary.unlink(missing_ok=True)
-        log.debug("related stories: story inputs not kept (%s)", err)
-
-
-def _date_text(story: Fields) -> str | None:
-    return None if story[2] is None else story[2].isoformat()
-
-
-def _content_digest(content: str | None) -> bytes:
-    data = (content or "").encode("utf-8", "surrogatepass")
-    return hashlib.blake2b(data, digest_size=16).digest()
-
-
-def _check_reason(articles: list, check: list | None) -> str | None:
-    """Why the lists made from the files and the snapshot do not fit ``articles`` (in the
-    order linked); None: they do. Dates also by their wall-clock text (see _same_fields)."""
-    if check is None or len(check) != len(articles):
-        return "the stories made in the background were not handed back"
-    for article, (story, date_text, digest) in zip(articles, check, strict=True):
-        made = story_fields(article)
-        if made != story or _date_text(made) != date_text:
-            return f"{article.source_path}: URL, title, date or labels differ from the snapshot's"
-        if _content_digest(article._content) != digest:
-            return f"{article.source_path}: content differs from the snapshot's"
-    return None
 
 
 def _same_fields(made: Fields, read: Fields) -> bool:
@@ -714,43 +506,14 @@ def _adopt_reason(job: _Background, articles: list) -> str | None:
     return None
 
 
-def _rebuild_reason(job: _Background, articles: list) -> str | None:
-    """Why a job started from the snapshot cannot link ``articles`` (they are not among the
-    files it took); None: it may (the job's articles are set; which of the files it linked,
-    and each story's fields and content, are checked when its lists come back, _finish)."""
-    paths = set(job.rebuild)
-    seen: set[str] = set()
-    for article in articles:
-        path = os.path.abspath(article.source_path or "")
-        if path not in paths or path in seen:
-            return f"{article.source_path}: not among the files"
-        seen.add(path)
-    job.articles = articles
-    return None
-
-
-def _in_linked_order(articles: list, paths: list[str] | None) -> list | None:
-    """``articles`` in the order of the story files the background process linked; None
-    when they are not exactly those stories."""
-    if paths is None or len(paths) != len(articles):
-        return None
-    by_path = {os.path.abspath(article.source_path or ""): article for article in articles}
-    ordered = [by_path.get(path) for path in paths]
-    return None if any(article is None for article in ordered) else ordered
-
-
 def _adopted(articles: list) -> _Background | None:
     """The job started from the files, if it links exactly ``articles``; otherwise it is
     stopped (and the caller starts one from the stories)."""
     for job in list(_pending):
         if job.articles is None:
-            if job.rebuild is not None:
-                reason = _rebuild_reason(job, articles)
-            else:
-                reason = _adopt_reason(job, articles)
+            reason = _adopt_reason(job, articles)
             if reason is None:
-                where = "the files and the story snapshot" if job.rebuild else "the files read"
-                log.info("related stories: started from %s, before the stories", where)
+                log.info("related stories: started from the files read, before the stories")
                 return job
             log.info("related stories: worked out again from the stories (%s)", reason)
             _discard(job)
