@@ -132,3 +132,45 @@ def test_build_is_deterministic(tmp_path, sample_site):
     assert first.keys() == second.keys()
     assert [k for k in first if first[k] != second[k]] == []
     assert any(k.startswith("pagefind/shards/") and "/fragment/" in k for k in first)
+
+
+def _indexed_urls(output):
+    """The URL of every page in the search index's fragments (gzip of Pagefind's signature
+    and JSON)."""
+    import gzip
+
+    urls = set()
+    for fragment in (output / "pagefind").rglob("*.pf_fragment"):
+        body = gzip.decompress(fragment.read_bytes()).removeprefix(b"pagefind_dcd")
+        urls.add(json.loads(body)["url"])
+    return urls
+
+
+def test_a_hidden_story_is_published_but_not_searchable_nor_in_the_sitemap(tmp_path):
+    """``Status: hidden``: the story's page is there at its address, but no list shows it, so
+    neither may the search index, the sitemap or search engines."""
+    content, output = tmp_path / "content", tmp_path / "out"
+    run_import(content, tmp_path / "r.jsonl", FIXTURES / "text")
+    hidden, shown = sorted(content.rglob("*.md"))[:2]
+
+    def slug(story):
+        return next(
+            line.split(":", 1)[1].strip()
+            for line in story.read_text(encoding="utf-8").splitlines()
+            if line.startswith("Slug:")
+        )
+
+    text = hidden.read_text(encoding="utf-8")
+    hidden.write_text(text.replace("\nSlug: ", "\nStatus: hidden\nSlug: ", 1), encoding="utf-8")
+    build_site(content, output)
+    (page,) = output.rglob(f"{slug(hidden)}/index.html")
+    (other,) = output.rglob(f"{slug(shown)}/index.html")
+    head = page.read_text(encoding="utf-8")
+    assert '<meta name="robots" content="noindex">' in head
+    assert "data-pagefind-body" not in head
+    assert "noindex" not in other.read_text(encoding="utf-8")
+    sitemap = (output / "sitemap.xml").read_text(encoding="utf-8")
+    assert f"/{slug(shown)}/" in sitemap and f"/{slug(hidden)}/" not in sitemap
+    urls = _indexed_urls(output)
+    assert any(f"/{slug(shown)}/" in url for url in urls)
+    assert not any(f"/{slug(hidden)}/" in url for url in urls)

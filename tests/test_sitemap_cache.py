@@ -187,3 +187,25 @@ def test_a_listing_left_by_an_earlier_build_is_not_used(tmp_path):
     site_extras.store_listing(None, output=str(site), listing=stale, bundle_dir="search")
     site_extras.on_finalized(pelican)
     assert (site / "sitemap.xml").read_text() == text
+
+
+def test_a_page_asking_not_to_be_indexed_is_left_out_also_from_the_cache(tmp_path, monkeypatch):
+    """A page whose head has ``<meta name="robots" content="noindex">`` (a hidden story) is
+    not in the sitemap, and the cache remembers that without reading it again."""
+    site, cache = tmp_path / "out", tmp_path / "cache" / "sitemap-lastmod.json"
+    _site(site)
+    hidden = site / "2022/03/04/c/index.html"
+    hidden.parent.mkdir(parents=True)
+    hidden.write_text(
+        '<html><head><meta name="robots" content="noindex">'
+        '<meta property="article:modified_time" content="2022-03-04T10:00:00+00:00">'
+        "</head></html>",
+        encoding="utf-8",
+    )
+    assert sitemap.modified_in(hidden.read_bytes()) is None
+    write_sitemaps(site, BASE, 50_000, cache)
+    listed = (site / "sitemap.xml").read_text()
+    assert "/2021/05/06/b/" in listed and "/2022/03/04/c/" not in listed
+    reads = _count_reads(monkeypatch)
+    write_sitemaps(site, BASE, 50_000, cache)
+    assert reads == [] and (site / "sitemap.xml").read_text() == listed

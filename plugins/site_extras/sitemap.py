@@ -1,8 +1,10 @@
 """``sitemap.xml`` (split into files of at most 50,000 URLs under an index) and ``robots.txt``.
 
-The URL list comes from the finished output folder, so every page any plugin wrote is in it;
-an article's ``lastmod`` is read back from its ``article:modified_time`` tag. Reading every page
-back cost ~6 s at 20,000 stories on each build, so the tags found are kept in a small cache
+The URL list comes from the finished output folder, so every page any plugin wrote is in it,
+except a page whose head asks search engines not to index it (``<meta name="robots"
+content="noindex">``: the 404 page, a hidden story); an article's ``lastmod`` is read back
+from its ``article:modified_time`` tag. Reading every page back cost ~6 s at 20,000 stories
+on each build, so the tags found (and the pages left out) are kept in a small cache
 (``sitemap-lastmod.json`` in ``CACHE_PATH``) keyed by each file's size and modification time:
 a rebuild reads only the pages that were written again. With the ``render_pool`` writer even
 those are not read back: the tag is taken from each page's bytes while they are in memory
@@ -23,6 +25,8 @@ from xml.sax.saxutils import escape
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 MODIFIED = re.compile(rb'<meta property="article:modified_time" content="(\d{4}-\d{2}-\d{2})')
+# A page that asks search engines not to index it (the 404 page, a hidden story) is left out.
+NOINDEX = re.compile(rb'<meta name="robots" content="[^"]*\bnoindex\b')
 SKIPPED_DIRS = ("pagefind/", "theme/", "images/", "feeds/")
 SKIPPED_FILES = ("404.html",)
 
@@ -51,12 +55,15 @@ def page_url(relative: str) -> str:
 HEAD_BYTES = 8192  # the tag is in <head>: only the start of a page is searched
 
 
-def modified_in(data: bytes) -> str:
+def modified_in(data: bytes) -> str | None:
+    """The page's ``lastmod`` ("" when it has none); None when it is not to be listed."""
+    if NOINDEX.search(data, 0, HEAD_BYTES):
+        return None
     match = MODIFIED.search(data, 0, HEAD_BYTES)
     return match[1].decode() if match else ""
 
 
-def last_modified(path: Path) -> str:
+def last_modified(path: Path) -> str | None:
     with path.open("rb") as handle:
         return modified_in(handle.read(HEAD_BYTES))
 
@@ -102,7 +109,7 @@ class LastModifiedCache:
         each file's stamp, so a page changed since is read again."""
         self.old.update(entries)
 
-    def lookup(self, relative: str, path: str, stat: os.stat_result) -> str:
+    def lookup(self, relative: str, path: str, stat: os.stat_result) -> str | None:
         stamp = [stat.st_size, stat.st_mtime_ns]
         known = self.old.get(relative)
         if isinstance(known, list) and len(known) == 3 and known[:2] == stamp:
@@ -149,6 +156,8 @@ def url_entries(
     for relative, path, status in sorted(pages, key=lambda item: item[0]):
         loc = f"<loc>{escape(base + '/' + page_url(relative))}</loc>"
         modified = cache.lookup(relative, path, status)
+        if modified is None:  # noindex
+            continue
         yield f"<url>{loc}<lastmod>{modified}</lastmod></url>" if modified else f"<url>{loc}</url>"
 
 
