@@ -344,3 +344,37 @@ def test_a_childs_record_the_parent_has_shown_already_is_dropped_not_raised(tmp_
     assert [[(articles.index(o), s, r) for o, s, r in a.related_stories] for a in articles] == (
         expected
     )
+
+
+def test_a_failed_build_stops_the_related_stories_process_instead_of_waiting(tmp_path):
+    """At exit with lists still being worked out (the build failed or was interrupted before
+    they were needed), the process is stopped, not waited for, and what it was writing in
+    the cache folder is removed."""
+    import os
+    import time
+
+    from plugins.related_stories import related_stories as plugin
+
+    cache, finished = tmp_path / "related", tmp_path / "finished"
+    cache.mkdir()
+    writing = cache / "neighbours-v1.npz.4242.tmp"
+
+    def work():
+        writing.write_bytes(b"half a cache file")  # an atomic write under way
+        time.sleep(5)
+        finished.write_text("the lists were worked out", encoding="utf-8")
+        return []
+
+    job = plugin._start([], {"RELATED_STORIES_CACHE": str(cache)}, work)
+    for _ in range(200):  # until the process is under way
+        if writing.exists():
+            break
+        time.sleep(0.05)
+    assert writing.exists()
+    plugin._abandon()
+    assert not finished.exists()  # stopped, not waited for
+    assert list(cache.iterdir()) == []
+    assert not Path(job.path).exists()
+    assert plugin._pending == []
+    with pytest.raises(ChildProcessError):  # reaped
+        os.waitpid(job.pid, os.WNOHANG)

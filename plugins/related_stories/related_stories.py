@@ -373,12 +373,12 @@ def _discard(job: _Background) -> None:
 
 @atexit.register
 def _abandon() -> None:
-    """A build that failed before the lists were needed: reap the children, drop their files."""
+    """A build that failed (or was interrupted) before the lists were needed: stop the
+    children at once, since their lists will not be used (waiting for them held a failed
+    build's exit for as long as the lists take, seconds at 20,000 stories), reap them, and
+    drop their files and the temporary files they left in the cache folder (_discard)."""
     for job in list(_pending):
-        _pending.remove(job)
-        with contextlib.suppress(OSError):
-            os.waitpid(job.pid, 0)
-        Path(job.path).unlink(missing_ok=True)
+        _discard(job)
 
 
 # --- starting from the files read, before Pelican makes the stories ----------------------
