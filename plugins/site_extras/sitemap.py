@@ -25,7 +25,8 @@ from xml.sax.saxutils import escape
 
 SITEMAP_NS = "http://www.sitemaps.org/schemas/sitemap/0.9"
 MODIFIED = re.compile(rb'<meta property="article:modified_time" content="(\d{4}-\d{2}-\d{2})')
-# A page that asks search engines not to index it (the 404 page, a hidden story) is left out.
+# A page that asks search engines not to index it (a hidden story) is left out; the 404
+# page is left out by its name too, whatever its template says (SKIPPED_FILES).
 NOINDEX = re.compile(rb'<meta name="robots" content="[^"]*\bnoindex\b')
 SKIPPED_DIRS = ("pagefind/", "theme/", "images/", "feeds/")
 SKIPPED_FILES = ("404.html",)
