@@ -27,3 +27,11 @@ def without_full_collections() -> Iterator[None]:
         yield
     finally:
         gc.set_threshold(first, second, third)
+
+
+def in_forked_worker() -> None:
+    """In a process just forked from a build: what it inherited is frozen (a collection must
+    not walk, and so copy, every inherited object) and the collector runs on what the worker
+    makes itself, also when the parent had paused it (``plugins/fast_reading/gc_policy.py``)."""
+    gc.freeze()
+    gc.enable()

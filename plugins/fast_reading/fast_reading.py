@@ -26,6 +26,7 @@ During the build the garbage collector makes no full collections (:mod:`.gc_poli
 
 from __future__ import annotations
 
+from blinker import signal
 from markdown import Markdown
 from pelican import signals
 from pelican.readers import MarkdownReader
@@ -86,6 +87,8 @@ def use_reused_reader(readers) -> None:
 def register() -> None:
     signals.initialized.connect(gc_policy.on_initialized)
     signals.finalized.connect(gc_policy.on_finalized)
+    signals.all_generators_finalized.connect(gc_policy.resume_before_output)
+    signal("render_pool.before_render").connect(gc_policy.resume)
     signals.initialized.connect(memo.on_initialized)
     signals.readers_init.connect(use_reused_reader)
     signals.article_generator_init.connect(preread_articles)

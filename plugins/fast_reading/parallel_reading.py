@@ -38,6 +38,8 @@ from pelican.cache import FileDataCacher
 from pelican.readers import _filter_discardable_metadata
 from pelican.utils import file_suffix
 
+from newsarchive.collector import in_forked_worker
+
 from . import snapshot
 
 log = logging.getLogger(__name__)
@@ -116,6 +118,7 @@ def _child(readers, share: list[tuple[str, str]], report: str) -> None:
         # Pelican's CLI runs inside a rich status display whose thread may have held its
         # lock at fork time: write only to the real streams here.
         sys.stdout, sys.stderr = sys.__stdout__, sys.__stderr__
+        in_forked_worker()
         done = _read_share(readers, share)
         with open(report + ".tmp", "wb") as handle:
             pickle.dump(done, handle, protocol=pickle.HIGHEST_PROTOCOL)

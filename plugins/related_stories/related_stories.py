@@ -33,7 +33,6 @@ import atexit
 import contextlib
 import datetime as dt
 import functools
-import gc
 import logging
 import os
 import pickle
@@ -54,6 +53,7 @@ from blinker import signal
 from pelican import signals
 from pelican.log import FilteredMessage
 
+from newsarchive.collector import in_forked_worker
 from newsarchive.taxonomy import country_term, split_list, topic_term
 
 if TYPE_CHECKING:
@@ -264,7 +264,7 @@ def _child(work: Callable[[], Linked], path: str) -> None:
     code = 1
     collect = _Collect()
     try:
-        gc.freeze()  # a collection here must not touch (and copy) every inherited object
+        in_forked_worker()  # no collection here walks (and copies) every inherited object
         logging.root.handlers = [collect]
         for logger in list(logging.root.manager.loggerDict.values()):
             if isinstance(logger, logging.Logger):
