@@ -353,6 +353,57 @@ def test_the_cli_over_links_writes_the_services_bytes(site, tmp_path, monkeypatc
     assert tree(whole) == tree(site / "output" / "pagefind")
 
 
+def test_folders_of_links_made_ahead_in_the_calling_thread_are_the_ones_the_cli_walks(
+    site, tmp_path, monkeypatch
+):
+    """``prepare_shards(ahead=n)`` makes the folders of links of the first n shards to be
+    indexed in the calling thread (in a build, the main thread, before the index's thread
+    starts); ``finish`` walks those instead of making its own, the bundles are the same
+    bytes, and no folder of links is left behind."""
+    import threading
+
+    root, _newest_first = links_walk_in_order()
+    made: list[tuple[str, int]] = []
+    original = deterministic._link_farm
+
+    def recording(site_path, files, farm_root):
+        made.append((threading.current_thread().name, len(files)))
+        return original(site_path, files, farm_root)
+
+    monkeypatch.setattr(deterministic, "_link_farm", recording)
+    target = tmp_path / "ahead"
+    shutil.copytree(site / "output", target, ignore=shutil.ignore_patterns("pagefind"))
+    before = set(Path(root).iterdir())
+    prepared = shards.prepare_shards(target, max_pages=4, ahead=2)
+    stale = [c for c in prepared.checks if c.kept is None]
+    assert len(stale) > 2
+    here = threading.current_thread().name
+    assert [name for name, _ in made] == [here, here]
+    first_two = shards._in_index_order(stale)[:2]
+    assert [n for _, n in made] == [len(c.task.plan.pages) for c in first_two]
+    assert len(deterministic._ahead) == 2
+    prepared.finish(jobs=2)
+    assert len(made) == len(stale)  # the others made when their shard's turn came
+    assert all(name != here for name, _ in made[2:])
+    assert deterministic._ahead == {}
+    assert set(Path(root).iterdir()) == before
+    plain = clean_index(site / "output", tmp_path / "plain", max_pages=4)  # none made ahead
+    assert tree(target / "pagefind") == tree(plain)
+
+
+def test_folders_of_links_made_ahead_and_not_used_are_removed(site, tmp_path):
+    """A shard made ahead for the CLI but indexed by the service leaves no folder behind."""
+    root, _newest_first = links_walk_in_order()
+    target = tmp_path / "unused"
+    shutil.copytree(site / "output", target, ignore=shutil.ignore_patterns("pagefind"))
+    before = set(Path(root).iterdir())
+    options = deterministic.IndexOptions()
+    assert deterministic.make_link_farm_ahead(target, ["404.html"], options)
+    assert len(set(Path(root).iterdir()) - before) == 1
+    shards.prepare_shards(target, max_pages=4, indexer="service").finish(jobs=1)
+    assert deterministic._ahead == {} and set(Path(root).iterdir()) == before
+
+
 def test_a_cli_walk_out_of_page_order_is_refused_and_the_service_indexes(
     site, tmp_path, monkeypatch, caplog
 ):
@@ -731,3 +782,38 @@ def test_an_index_that_fails_beside_the_build_fails_the_build(tmp_path, monkeypa
         pagefind_index.finish_leftover(pelican)
     assert not run.is_alive() and id(pelican) not in pagefind_index._runs
     assert "could not be indexed" in caplog.text
+
+
+def test_the_page_cache_is_parsed_once_and_written_only_when_it_changes(tmp_path, monkeypatch):
+    """In a build the writer records the pages it wrote and the index then reads and
+    rewrites the same 5 MB page cache: it is parsed once per process while its file is
+    unchanged, not written when it would get the same entries, and read again when
+    anything else replaced it."""
+    cache = tmp_path / "pagefind-pages.json"
+    parsed: list[Path] = []
+    original = shards._read_json
+
+    def counting(path):
+        parsed.append(path)
+        return original(path)
+
+    monkeypatch.setattr(shards, "_read_json", counting)
+    monkeypatch.setattr(shards, "_cache_memo", {})
+    shards.record_pages(cache, {"a/index.html": [[1, 2, 3, 4]]})
+    assert shards._load_cache(cache) == {"a/index.html": [[1, 2, 3, 4]]}
+    assert parsed == [cache]  # record_pages found no file; the load after it parsed nothing
+    written = cache.stat()
+    shards._save_cache(cache, {"a/index.html": [[1, 2, 3, 4]]})
+    assert shards.stat_stamp(cache.stat()) == shards.stat_stamp(written)  # not rewritten
+    shards._save_cache(cache, {"b/index.html": [[5, 6, 7, 8]]})
+    assert json.loads(cache.read_text())["pages"] == {"b/index.html": [[5, 6, 7, 8]]}
+    assert shards._load_cache(cache) == {"b/index.html": [[5, 6, 7, 8]]}
+    assert parsed == [cache]
+    other = tmp_path / "other.json"  # another program replaces the file
+    other.write_text(json.dumps({"format": shards.FORMAT, "pages": {"c/index.html": [[9]]}}))
+    other.replace(cache)
+    assert shards._load_cache(cache) == {"c/index.html": [[9]]}
+    assert parsed == [cache, cache]
+    mine = shards._load_cache(cache)
+    mine["d/index.html"] = [[0]]  # a caller's copy: the memo is not changed through it
+    assert shards._load_cache(cache) == {"c/index.html": [[9]]}

@@ -17,6 +17,7 @@ would differ.
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from pathlib import Path
@@ -88,6 +89,7 @@ class _IndexRun(threading.Thread):
         self.settings = {**DEFAULTS, **(settings or {})}
         self.error: BaseException | None = None
         self.prepared = None
+        self.ahead = 0  # folders of links made in ``prepare`` (see prepare_shards)
 
     def prepare(self) -> None:
         self.started = time.perf_counter()
@@ -97,6 +99,7 @@ class _IndexRun(threading.Thread):
             max_pages=self.settings["PAGEFIND_SHARD_MAX_PAGES"],
             cache_file=cache_file(self.settings),
             indexer=self.settings["PAGEFIND_INDEXER"],
+            ahead=self.ahead,
         )
 
     def finish(self) -> int:
@@ -140,6 +143,9 @@ def on_finalized(pelican) -> None:
     settings = pelican.settings
     if settings["PAGEFIND_ENABLED"]:
         run = _IndexRun(pelican.output_path, list(settings["PAGEFIND_ARGS"]), settings)
+        # The first shards' folders of links are made here, before the thread starts: in
+        # it, each of their file-system calls waited for the main thread (the sitemap).
+        run.ahead = settings["PAGEFIND_JOBS"] or (os.cpu_count() or 1) + 1
         run.prepare()
         _runs[id(pelican)] = run
         run.start()
