@@ -103,17 +103,28 @@ def _resolve(
     return tuple(terms)
 
 
-def newest_first(stories: Iterable[Any]) -> list[Any]:
-    return sorted(stories, key=lambda a: (a.date, a.slug), reverse=True)
+def _story_order(story: Any) -> tuple[Any, str]:
+    return (story.date, story.slug)
 
 
-def group_by_term(pairs: Iterable[tuple[Any, Iterable[Term]]]) -> dict[Term, list[Any]]:
-    """Stories under each term, newest first; terms with no story never appear."""
+def newest_first_pairs(pairs: Iterable[tuple[Any, Any]]) -> list[tuple[Any, Any]]:
+    """(story, anything) pairs, newest story first (as ``newest_first`` orders stories)."""
+    return sorted(pairs, key=lambda pair: _story_order(pair[0]), reverse=True)
+
+
+def group_by_term(
+    pairs: Iterable[tuple[Any, Iterable[Term]]], *, ordered: bool = False
+) -> dict[Term, list[Any]]:
+    """Stories under each term, newest first; terms with no story never appear. The stories
+    are put in order once, not term by term, and filed under their terms in that order (at
+    20,000 stories a sort per term read each story's date and slug several times over);
+    ``ordered``: the pairs come newest first already (``newest_first_pairs``)."""
+    ordered_pairs = pairs if ordered else newest_first_pairs(pairs)
     groups: dict[Term, list[Any]] = {}
-    for story, terms in pairs:
+    for story, terms in ordered_pairs:
         for term in terms:
             groups.setdefault(term, []).append(story)
-    return {term: newest_first(groups[term]) for term in sorted(groups, key=_term_order)}
+    return {term: groups[term] for term in sorted(groups, key=_term_order)}
 
 
 def _term_order(term: Term) -> tuple[str, str]:

@@ -680,3 +680,43 @@ def test_the_content_cache_stamps_each_story_once_per_build(tmp_path):
                           OUTPUT_PATH=str(tmp_path / "pelicans"), READ_SNAPSHOT=False)
     assert stamps(pelicans) == (5 * stories, stories)
     assert stamps(pelicans) == (3 * stories, stories)
+
+
+class _CountedSorts(list):
+    sorts = 0
+
+    def sort(self, *args, **kwargs):
+        _CountedSorts.sorts += 1
+        super().sort(*args, **kwargs)
+
+
+def test_story_lists_in_order_are_checked_not_sorted_and_others_are_sorted():
+    """site_extras gives every story list the total newest-first order; lists already in it
+    (pelicanconf's ARTICLE_ORDER_BY is that order) are checked against the story list's
+    order instead of sorted again (~19,000 lists at 20,000 stories); a list out of order, or
+    holding a story the list does not, is sorted as before."""
+    from types import SimpleNamespace
+
+    from plugins.site_extras.site_extras import stable_story_order
+
+    days = [SafeDatetime(2024, 1, 1 + i % 3) for i in range(6)]
+    made = [SimpleNamespace(slug=f"s{i}", date=days[i]) for i in range(6)]
+    order = sorted(made, key=lambda s: s.slug)
+    order.sort(key=lambda s: s.date, reverse=True)  # newest first, same day by slug
+    stray = SimpleNamespace(slug="t", date=days[0])  # (a translation: not in the list)
+    in_order = _CountedSorts(order[1:4])
+    shuffled = _CountedSorts([order[3], order[0], order[2]])
+    with_stray = _CountedSorts([order[0], stray])
+    generator = SimpleNamespace(
+        settings={"ARTICLE_ORDER_BY": "custom"},
+        articles=list(order),
+        dates=_CountedSorts(order),
+        context={"period_archives": {"day": [{"dates": in_order, "articles": shuffled}],
+                                     "month": [{"dates": with_stray, "articles": []}]}},
+    )
+    _CountedSorts.sorts = 0
+    stable_story_order(generator)
+    assert list(shuffled) == [order[0], order[2], order[3]]
+    assert list(in_order) == order[1:4] and list(generator.dates) == order
+    assert list(with_stray) == [order[0], stray]  # (sorted: see the count)
+    assert _CountedSorts.sorts == 4  # two sorts each for the two lists out of order

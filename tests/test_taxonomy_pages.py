@@ -10,7 +10,14 @@ from xml.etree import ElementTree
 import pytest
 from lxml import html as lxml_html
 
-from newsarchive.taxonomy import article_terms, country_term, group_by_term, split_list, topic_term
+from newsarchive.taxonomy import (
+    article_terms,
+    country_term,
+    group_by_term,
+    newest_first_pairs,
+    split_list,
+    topic_term,
+)
 from plugins.taxonomies.taxonomies import TaxonomyError, check_settings
 
 ATOM = "{http://www.w3.org/2005/Atom}"
@@ -92,6 +99,20 @@ def test_grouping_is_newest_first_and_deterministic():
     assert [t.code for t in groups] == ["KE", "SO"]
     assert [s.slug for s in groups[country_term("KE")]] == ["b", "a"]
     assert [s.slug for s in groups[country_term("SO")]] == ["c", "b"]
+
+
+def test_grouping_pairs_given_in_order_are_not_put_in_order_again():
+    """The taxonomy generator orders its stories once (``newest_first_pairs``) for the three
+    kinds of term; ``ordered=True`` files them as they come, which gives the same groups."""
+    stories = [story(f"s{i}", 1 + i % 5, countries="KE, SO" if i % 2 else "KE") for i in range(9)]
+    pairs = [(s, article_terms(s)["country"]) for s in stories]
+    ordered = newest_first_pairs(pairs)
+    assert [s.slug for s, _ in ordered] == ["s4", "s8", "s3", "s7", "s2", "s6", "s1", "s5", "s0"]
+    assert group_by_term(ordered, ordered=True) == group_by_term(reversed(pairs))
+    # as given, when told they are in order (the generator's promise, not checked)
+    assert [s.slug for s in group_by_term(pairs, ordered=True)[country_term("KE")]] == [
+        s.slug for s in stories
+    ]
 
 
 def test_unknown_terms_are_named_and_ignored(caplog):

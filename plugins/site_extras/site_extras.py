@@ -13,9 +13,11 @@ story_fields.py), and the year/month/day archives are grouped in one pass
 from __future__ import annotations
 
 import functools
+import itertools
 import logging
 import os
 import shutil
+from operator import attrgetter
 from pathlib import Path
 
 from blinker import signal
@@ -84,21 +86,36 @@ def on_initialized(pelican) -> None:
 
 def newest_first(stories: list) -> None:
     """Sort in place, newest first; stories of the same moment by slug, never by reading order."""
-    stories.sort(key=lambda story: story.slug)
-    stories.sort(key=lambda story: story.date, reverse=True)
+    stories.sort(key=attrgetter("slug"))
+    stories.sort(key=attrgetter("date"), reverse=True)
 
 
 def stable_story_order(generator) -> None:
     """Pelican orders by date alone, so same-day stories follow the file system's listing
-    order; give every list the templates see a total order instead."""
+    order; give every list the templates see a total order instead.
+
+    The story list is put in that order once; every other list (the archive's, each
+    period's) is checked against it and sorted only if it is out of order. They are in
+    order already when ``ARTICLE_ORDER_BY`` is this order (pelicanconf's), since Pelican
+    builds them from that list; at 20,000 stories the ~19,000 sorts of these lists read
+    every story's date and slug ~16 times, 0.3 s of the build's main process. Two stories
+    never share both a date and a slug (they would share a URL), so the order is total and
+    a list found in it is what the sort would make of it."""
     if generator.settings.get("ARTICLE_ORDER_BY") == "reversed-date":
         newest_first(generator.articles)
-    if generator.settings.get("NEWEST_FIRST_ARCHIVES", True):
-        newest_first(generator.dates)
-        for archives in generator.context.get("period_archives", {}).values():
-            for archive in archives:
-                newest_first(archive["dates"])
-                newest_first(archive["articles"])
+    if not generator.settings.get("NEWEST_FIRST_ARCHIVES", True):
+        return
+    order = list(generator.articles)
+    newest_first(order)
+    rank = {id(story): i for i, story in enumerate(order)}
+    lists = [generator.dates]
+    for archives in generator.context.get("period_archives", {}).values():
+        for archive in archives:
+            lists += [archive["dates"], archive["articles"]]
+    for stories in lists:
+        ranks = [rank.get(id(story), -1) for story in stories]
+        if -1 in ranks or any(a > b for a, b in itertools.pairwise(ranks)):
+            newest_first(stories)
 
 
 def on_content_made(content) -> None:

