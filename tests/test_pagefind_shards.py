@@ -817,3 +817,60 @@ def test_the_page_cache_is_parsed_once_and_written_only_when_it_changes(tmp_path
     mine = shards._load_cache(cache)
     mine["d/index.html"] = [[0]]  # a caller's copy: the memo is not changed through it
     assert shards._load_cache(cache) == {"c/index.html": [[9]]}
+
+
+def _story_page(output: Path) -> Path:
+    return next(p for p in sorted(output.rglob("index.html"))
+                if STORY_PATH.match(p.relative_to(output).as_posix()))
+
+
+def test_shards_started_from_the_page_cache_are_found_up_to_date_by_the_index(site, tmp_path):
+    """In a build the shards the page cache shows out of date start as soon as the pages are
+    written (``speculate``), before the output is listed; the index proper then finds them
+    up to date and indexes nothing again, and the bundle is a clean index's."""
+    target, cache = tmp_path / "ahead", tmp_path / "cache" / "pagefind-pages.json"
+    shutil.copytree(site / "output", target, ignore=shutil.ignore_patterns("pagefind"))
+    shards.build_shards(target, cache_file=cache)
+    page = _story_page(target)
+    data = page.read_bytes().replace(b"</h1>", b" (corrected)</h1>", 1)
+    page.write_bytes(data)  # a page the writer rewrote, with its fact recorded as it does
+    shards.record_pages(cache, {page.relative_to(target).as_posix(): shards.page_entry(
+        data, page.stat())})
+    thread = shards.speculate(target, cache_file=cache)
+    assert thread is not None
+    prepared = shards.prepare_shards(target, cache_file=cache, wait=thread.join)
+    summary = prepared.finish()
+    assert not thread.is_alive()
+    assert summary.rebuilt == ()  # the year's shard was indexed ahead, and only then
+    assert tree(target / "pagefind") == tree(clean_index(target, tmp_path / "clean"))
+    assert shards.speculate(target, cache_file=cache) is None  # nothing out of date now
+
+
+def test_a_wrong_guess_from_the_page_cache_is_indexed_again_by_the_index(site, tmp_path):
+    """A page cache that names a page the site no longer has (say, removed after its facts
+    were recorded): the shard started early is not the one the listing asks for, so the
+    index proper indexes that year itself, with the same bytes as a clean index, and the
+    folder made early goes as any stale folder does."""
+    target, cache = tmp_path / "wrong", tmp_path / "cache" / "pagefind-pages.json"
+    shutil.copytree(site / "output", target, ignore=shutil.ignore_patterns("pagefind"))
+    shards.build_shards(target, cache_file=cache)
+    page = _story_page(target)
+    data = page.read_bytes().replace(b"</h1>", b" (corrected)</h1>", 1)
+    page.write_bytes(data)
+    gone = page.parent.with_name(page.parent.name + "-gone") / "index.html"
+    gone.parent.mkdir()
+    gone.write_bytes(data.replace(b" (corrected)</h1>", b" (gone)</h1>", 1))
+    shards.record_pages(cache, {
+        p.relative_to(target).as_posix(): shards.page_entry(p.read_bytes(), p.stat())
+        for p in (page, gone)
+    })
+    shutil.rmtree(gone.parent)
+    thread = shards.speculate(target, cache_file=cache)
+    assert thread is not None
+    summary = shards.prepare_shards(target, cache_file=cache, wait=thread.join).finish()
+    year = page.relative_to(target).as_posix()[:4]
+    assert summary.rebuilt == (year,)  # indexed again by the index proper
+    assert tree(target / "pagefind") == tree(clean_index(target, tmp_path / "clean"))
+    manifest = json.loads((target / "pagefind" / "shards.json").read_text())
+    named = {shard["path"].split("/")[1] for shard in manifest["shards"]}
+    assert {p.name for p in (target / "pagefind" / "shards").iterdir()} == named

@@ -41,13 +41,15 @@ from __future__ import annotations
 import concurrent.futures
 import hashlib
 import json
+import logging
 import math
 import os
 import re
 import shutil
 import subprocess
+import threading
 from collections import defaultdict
-from collections.abc import Iterable, Sequence
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -77,6 +79,7 @@ OTHER = "other"  # indexed pages whose URL does not start with a year
 SHARD_DATA = re.compile(r"^(pagefind-entry\.json|pagefind\..+\.pf_meta|wasm\..+\.pagefind)$")
 SHARD_FOLDERS = ("index", "filter", "fragment")
 _YEAR = re.compile(r"^(\d{4})/")
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -243,6 +246,9 @@ class ShardTask:
     statuses: dict[str, os.stat_result]  # every page's os.stat, taken by indexed_pages
     force: bool = False
     indexer: str = "auto"  # see deterministic.index_files (the bytes are the same either way)
+    # page → file stamp, when the stamps come from the page cache rather than ``statuses``
+    # (``speculate``: the pages' files are not looked at)
+    stamps: dict[str, list[int]] | None = None
 
 
 @dataclass
@@ -262,7 +268,7 @@ def check_shard(task: ShardTask) -> ShardCheck:
     views: dict[str, list[Any]] = {}
     for page in task.plan.pages:
         old = task.cached.get(page)
-        stamp = stat_stamp(task.statuses[page])
+        stamp = task.stamps[page] if task.stamps is not None else stat_stamp(task.statuses[page])
         if old and len(old) == 3 and old[2] == stamp:
             views[page] = old  # the same file as last time: not even read
             continue
@@ -402,13 +408,16 @@ def prepare_shards(
     executable: Path | None = None,
     indexer: str = "auto",
     ahead: int = 0,
+    wait: Callable[[], None] | None = None,
 ) -> PreparedShards:
     """The first half of ``build_shards``, in Python alone: find the pages, plan the shards,
     fingerprint each and see which must be indexed again. ``finish`` runs Pagefind on
     those (its own processes: the calling process may do other work meanwhile) and writes
     the manifest. ``ahead``: for that many of the shards ``finish`` indexes first, the
     folders of links ``pagefind --site`` walks are made here, in the calling thread
-    (``deterministic.make_link_farm_ahead``)."""
+    (``deterministic.make_link_farm_ahead``). ``wait``: called by ``finish`` before it
+    fingerprints the shards, which it then does itself (a ``speculate`` run still going:
+    the shards it indexes are then found up to date)."""
     options = options or IndexOptions()
     site = Path(site).resolve()
     root = site / options.bundle_dir
@@ -422,6 +431,34 @@ def prepare_shards(
         raise PagefindError(f"no HTML pages to index in {site}")
     (root / SHARDS).mkdir(parents=True, exist_ok=True)
     previous = _read_json(root / MANIFEST) or {}
+    tasks = _tasks(
+        site, root, plans, options, executable, version, cache, previous, indexer, statuses=statuses
+    )
+    prepared = PreparedShards(root, version, plans, None, unmarked, previous, cache_file, statuses)
+    if wait is not None:
+        prepared.tasks, prepared.wait = tasks, wait
+        return prepared
+    prepared.checks = [check_shard(task) for task in tasks]
+    if indexer == "auto":
+        for check in _in_index_order([c for c in prepared.checks if c.kept is None])[:ahead]:
+            make_link_farm_ahead(site, check.task.plan.pages, options)
+    return prepared
+
+
+def _tasks(
+    site: Path,
+    root: Path,
+    plans: list[ShardPlan],
+    options: IndexOptions,
+    executable: Path,
+    version: str,
+    cache: dict[str, list[Any]],
+    previous: dict[str, Any],
+    indexer: str,
+    *,
+    statuses: dict[str, os.stat_result] | None = None,
+    stamps: dict[str, list[int]] | None = None,
+) -> list[ShardTask]:
     # The shared runtime files must be there; if not (or from another Pagefind version), the
     # first shard is indexed again, which writes them.
     runtime_ok = (
@@ -429,7 +466,8 @@ def prepare_shards(
         and all((root / name).is_file() for name in previous.get("runtime", []))
         and bool(previous.get("runtime"))
     )
-    tasks = [
+    statuses = {} if statuses is None else statuses
+    return [
         ShardTask(
             str(site),
             str(root),
@@ -441,14 +479,67 @@ def prepare_shards(
             statuses,
             force=not runtime_ok and index == 0,
             indexer=indexer,
+            stamps=stamps,
         )
         for index, plan in enumerate(plans)
     ]
-    checks = [check_shard(task) for task in tasks]
+
+
+def speculate(
+    site: Path,
+    options: IndexOptions | None = None,
+    *,
+    max_pages: int = 5000,
+    cache_file: Path,
+    executable: Path | None = None,
+    indexer: str = "auto",
+    jobs: int | None = None,
+) -> threading.Thread | None:
+    """Start indexing, in a thread, the shards that the page cache says are out of date,
+    before the site is listed: in a build, as soon as the pages are written (render_pool
+    has put each written page's entry in the cache by then), while the main thread lists
+    the output and writes its caches. The site's files are not looked at: the pages and
+    their stamps are the cache's. A shard indexed so lands in the folder its fingerprint
+    names, which the index proper (``prepare_shards`` with ``wait``, then ``finish``) then
+    finds up to date; where the cache was wrong (a page removed or added since), the index
+    proper finds other fingerprints and indexes those shards itself, and the folders made
+    here go as any stale folder does. None: nothing to start."""
+    options = options or IndexOptions()
+    site = Path(site).resolve()
+    root = site / options.bundle_dir
+    cache = _load_cache(cache_file)
+    marked = sorted(page for page, entry in cache.items() if len(entry) == 3)
+    if not marked:
+        return None
+    executable = Path(executable or _bundled_executable())
+    version = pagefind_version(executable)
+    previous = _read_json(root / MANIFEST) or {}
+    stamps = {page: cache[page][2] for page in marked}
+    plans = plan_shards(marked, max_pages)
+    tasks = _tasks(
+        site, root, plans, options, executable, version, cache, previous, indexer, stamps=stamps
+    )
+    stale = [check for check in map(check_shard, tasks) if check.kept is None]
+    if not stale:
+        return None
+    (root / SHARDS).mkdir(parents=True, exist_ok=True)
+    count = max(1, min(jobs or (os.cpu_count() or 1) + 1, len(stale)))
     if indexer == "auto":
-        for check in _in_index_order([c for c in checks if c.kept is None])[:ahead]:
+        for check in _in_index_order(stale)[:count]:
             make_link_farm_ahead(site, check.task.plan.pages, options)
-    return PreparedShards(root, version, plans, checks, unmarked, previous, cache_file, statuses)
+
+    built: list[tuple[str, str]] = []  # (name, fingerprint) of what it indexed: thread.built
+
+    def run() -> None:
+        try:
+            built.extend(sorted((r.name, r.fingerprint) for r in _run(stale, count) if r.built))
+        except Exception as exc:  # the index proper indexes these shards again
+            log.debug("pagefind: shards indexed ahead failed (%s); indexed again", exc)
+
+    thread = threading.Thread(target=run, name="pagefind-ahead")
+    thread.built = built  # type: ignore[attr-defined]
+    thread.start()
+    return thread
 
 
 @dataclass
@@ -456,7 +547,7 @@ class PreparedShards:
     root: Path
     version: str
     plans: list[ShardPlan]
-    checks: list[ShardCheck]
+    checks: list[ShardCheck] | None  # None: worked out by ``finish`` (see ``wait``)
     unmarked: dict[str, list[Any]]
     previous: dict[str, Any]
     cache_file: Path | None
@@ -464,9 +555,15 @@ class PreparedShards:
     # the site stood when the index was prepared: the sitemap takes it instead of walking
     # the output again (site_extras, through pagefind_index's OUTPUT_LISTING signal).
     listing: dict[str, os.stat_result] = field(default_factory=dict)
+    tasks: list[ShardTask] = field(default_factory=list)
+    wait: Callable[[], None] | None = None
 
     def finish(self, jobs: int | None = None) -> ShardSummary:
         root, plans, previous = self.root, self.plans, self.previous
+        if self.checks is None:
+            if self.wait is not None:
+                self.wait()
+            self.checks = [check_shard(task) for task in self.tasks]
         try:
             results = {result.name: result for result in _run(self.checks, jobs)}
         finally:
