@@ -25,7 +25,7 @@ from pathlib import Path
 from blinker import signal
 
 from .deterministic import PagefindError, check_indexer, options_from_args
-from .shards import page_entry, prepare_shards, record_pages, speculate
+from .shards import index_jobs, page_entry, prepare_shards, record_pages, speculate
 
 log = logging.getLogger(__name__)
 
@@ -154,7 +154,7 @@ def on_finalized(pelican) -> None:
         run.speculation = _speculations.pop(os.path.realpath(pelican.output_path), None)
         # The first shards' folders of links are made here, before the thread starts: in
         # it, each of their file-system calls waited for the main thread (the sitemap).
-        run.ahead = settings["PAGEFIND_JOBS"] or (os.cpu_count() or 1) + 1
+        run.ahead = index_jobs(settings["PAGEFIND_JOBS"])
         run.prepare()
         _runs[id(pelican)] = run
         run.start()

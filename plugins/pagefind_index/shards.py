@@ -210,11 +210,24 @@ def plan_shards(pages: Iterable[str], max_pages: int) -> list[ShardPlan]:
     return plans
 
 
+# executable → (its file's stamp, its version): a build asks twice (``speculate`` and
+# ``prepare_shards``), each time a process started from a large Pelican process.
+_versions: dict[str, tuple[list[int], str]] = {}
+
+
 def pagefind_version(executable: Path) -> str:
-    done = subprocess.run([str(executable), "--version"], capture_output=True, text=True)
+    key = str(executable)
+    stamp = _file_stamp(key)
+    known = _versions.get(key)
+    if known is not None and stamp is not None and known[0] == stamp:
+        return known[1]
+    done = subprocess.run([key, "--version"], capture_output=True, text=True)
     if done.returncode != 0:
         raise PagefindError(f"{executable} --version failed: {done.stderr.strip()}")
-    return done.stdout.strip()
+    version = done.stdout.strip()
+    if stamp is not None:
+        _versions[key] = (stamp, version)
+    return version
 
 
 def shard_fingerprint(
@@ -439,10 +452,17 @@ def prepare_shards(
         prepared.tasks, prepared.wait = tasks, wait
         return prepared
     prepared.checks = [check_shard(task) for task in tasks]
-    if indexer == "auto":
-        for check in _in_index_order([c for c in prepared.checks if c.kept is None])[:ahead]:
-            make_link_farm_ahead(site, check.task.plan.pages, options)
+    _farms_ahead(site, [c for c in prepared.checks if c.kept is None], ahead, options, indexer)
     return prepared
+
+
+def _farms_ahead(
+    site: Path, stale: list[ShardCheck], count: int, options: IndexOptions, indexer: str
+) -> None:
+    """Make the folders of links of the first ``count`` shards ``_run`` will index, here."""
+    if indexer == "auto":
+        for check in _in_index_order(stale)[:count]:
+            make_link_farm_ahead(site, check.task.plan.pages, options)
 
 
 def _tasks(
@@ -523,10 +543,8 @@ def speculate(
     if not stale:
         return None
     (root / SHARDS).mkdir(parents=True, exist_ok=True)
-    count = max(1, min(jobs or (os.cpu_count() or 1) + 1, len(stale)))
-    if indexer == "auto":
-        for check in _in_index_order(stale)[:count]:
-            make_link_farm_ahead(site, check.task.plan.pages, options)
+    count = index_jobs(jobs, len(stale))
+    _farms_ahead(site, stale, count, options, indexer)
 
     built: list[tuple[str, str]] = []  # (name, fingerprint) of what it indexed: thread.built
 
@@ -628,14 +646,20 @@ def _run(checks: list[ShardCheck], jobs: int | None) -> list[ShardResult]:
     Pagefind's.)"""
     kept = [check.kept for check in checks if check.kept is not None]
     stale = [check for check in checks if check.kept is None]
-    # One more than the cores by default: each shard ends with Python alone (the page-order
-    # check, the canonical form), which a third shard's Pagefind fills (20k: 11.3-11.5 s
-    # against 12.4-15.5 s with two; docs/scaling.md, nineteenth pass).
-    jobs = max(1, min(jobs or (os.cpu_count() or 1) + 1, len(stale)))
+    jobs = index_jobs(jobs, len(stale))
     if jobs == 1:
         return kept + [finish_shard(check) for check in stale]
     with concurrent.futures.ThreadPoolExecutor(jobs) as pool:
         return kept + list(pool.map(finish_shard, _in_index_order(stale)))
+
+
+def index_jobs(jobs: int | None, stale: int | None = None) -> int:
+    """Pagefind processes at once: ``jobs`` (``PAGEFIND_JOBS``), by default one more than the
+    cores (each shard ends with Python alone, the page-order check and the canonical form,
+    which a third shard's Pagefind fills: 20k: 11.3-11.5 s against 12.4-15.5 s with two;
+    docs/scaling.md, nineteenth pass); no more than the ``stale`` shards there are."""
+    count = jobs or (os.cpu_count() or 1) + 1
+    return max(1, count if stale is None else min(count, stale))
 
 
 def _in_index_order(stale: list[ShardCheck]) -> list[ShardCheck]:
