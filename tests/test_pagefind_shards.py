@@ -820,8 +820,11 @@ def test_the_page_cache_is_parsed_once_and_written_only_when_it_changes(tmp_path
 
 
 def _story_page(output: Path) -> Path:
-    return next(p for p in sorted(output.rglob("index.html"))
-                if STORY_PATH.match(p.relative_to(output).as_posix()))
+    return next(
+        p
+        for p in sorted(output.rglob("index.html"))
+        if STORY_PATH.match(p.relative_to(output).as_posix())
+    )
 
 
 def test_shards_started_from_the_page_cache_are_found_up_to_date_by_the_index(site, tmp_path):
@@ -834,8 +837,9 @@ def test_shards_started_from_the_page_cache_are_found_up_to_date_by_the_index(si
     page = _story_page(target)
     data = page.read_bytes().replace(b"</h1>", b" (corrected)</h1>", 1)
     page.write_bytes(data)  # a page the writer rewrote, with its fact recorded as it does
-    shards.record_pages(cache, {page.relative_to(target).as_posix(): shards.page_entry(
-        data, page.stat())})
+    shards.record_pages(
+        cache, {page.relative_to(target).as_posix(): shards.page_entry(data, page.stat())}
+    )
     thread = shards.speculate(target, cache_file=cache)
     assert thread is not None
     prepared = shards.prepare_shards(target, cache_file=cache, wait=thread.join)
@@ -860,10 +864,13 @@ def test_a_wrong_guess_from_the_page_cache_is_indexed_again_by_the_index(site, t
     gone = page.parent.with_name(page.parent.name + "-gone") / "index.html"
     gone.parent.mkdir()
     gone.write_bytes(data.replace(b" (corrected)</h1>", b" (gone)</h1>", 1))
-    shards.record_pages(cache, {
-        p.relative_to(target).as_posix(): shards.page_entry(p.read_bytes(), p.stat())
-        for p in (page, gone)
-    })
+    shards.record_pages(
+        cache,
+        {
+            p.relative_to(target).as_posix(): shards.page_entry(p.read_bytes(), p.stat())
+            for p in (page, gone)
+        },
+    )
     shutil.rmtree(gone.parent)
     thread = shards.speculate(target, cache_file=cache)
     assert thread is not None
@@ -874,3 +881,41 @@ def test_a_wrong_guess_from_the_page_cache_is_indexed_again_by_the_index(site, t
     manifest = json.loads((target / "pagefind" / "shards.json").read_text())
     named = {shard["path"].split("/")[1] for shard in manifest["shards"]}
     assert {p.name for p in (target / "pagefind" / "shards").iterdir()} == named
+
+
+def test_the_first_shard_is_indexed_while_the_others_are_still_checked(site, tmp_path, monkeypatch):
+    """A full index checks each shard (reads and fingerprints its pages) just before it
+    would start it, largest first, and starts the stale ones at once: Pagefind runs while
+    the later shards are read, instead of after every page was (2.3 s of one core at
+    20,000 pages). The bundle is the one checking every shard first gives, byte for byte."""
+    eager = tmp_path / "eager"
+    shutil.copytree(site / "output", eager, ignore=shutil.ignore_patterns("pagefind"))
+    prepared = shards.prepare_shards(eager, max_pages=4, ahead=1)  # checks all, then runs
+    assert prepared.checks is not None
+    prepared.finish(jobs=2)
+
+    events: list[tuple[str, str]] = []
+    check, finish = shards.check_shard, shards.finish_shard
+
+    def checking(task):
+        events.append(("check", task.plan.name))
+        return check(task)
+
+    def indexing(found):
+        events.append(("index", found.task.plan.name))
+        return finish(found)
+
+    monkeypatch.setattr(shards, "check_shard", checking)
+    monkeypatch.setattr(shards, "finish_shard", indexing)
+    piped = tmp_path / "piped"
+    shutil.copytree(site / "output", piped, ignore=shutil.ignore_patterns("pagefind"))
+    shards.build_shards(piped, max_pages=4, jobs=2)
+    checked = [name for kind, name in events if kind == "check"]
+    assert len(checked) > 3
+    first_index = next(i for i, (kind, _) in enumerate(events) if kind == "index")
+    last_check = max(i for i, (kind, _) in enumerate(events) if kind == "check")
+    assert first_index < last_check
+    # Largest shards first, as _run starts them.
+    sizes = {c.task.plan.name: len(c.task.plan.pages) for c in prepared.checks}
+    assert [sizes[name] for name in checked] == sorted(sizes.values(), reverse=True)
+    assert tree(piped / "pagefind") == tree(eager / "pagefind")
