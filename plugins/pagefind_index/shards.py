@@ -423,14 +423,16 @@ def prepare_shards(
     ahead: int = 0,
     wait: Callable[[], None] | None = None,
 ) -> PreparedShards:
-    """The first half of ``build_shards``, in Python alone: find the pages, plan the shards,
-    fingerprint each and see which must be indexed again. ``finish`` runs Pagefind on
-    those (its own processes: the calling process may do other work meanwhile) and writes
-    the manifest. ``ahead``: for that many of the shards ``finish`` indexes first, the
+    """The first half of ``build_shards``, in Python alone: find the pages and plan the
+    shards. ``finish`` fingerprints each shard, runs Pagefind on those that must be indexed
+    again (its own processes: the calling process may do other work meanwhile) and writes
+    the manifest; it checks each shard just before it would start it, so the first
+    Pagefind runs while the other shards are still read. ``ahead``: the shards are
+    fingerprinted here instead, and for that many of those ``finish`` indexes first, the
     folders of links ``pagefind --site`` walks are made here, in the calling thread
     (``deterministic.make_link_farm_ahead``). ``wait``: called by ``finish`` before it
-    fingerprints the shards, which it then does itself (a ``speculate`` run still going:
-    the shards it indexes are then found up to date)."""
+    fingerprints the shards (a ``speculate`` run still going: the shards it indexes are
+    then found up to date); ``ahead`` is then not used."""
     options = options or IndexOptions()
     site = Path(site).resolve()
     root = site / options.bundle_dir
