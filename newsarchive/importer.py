@@ -133,8 +133,10 @@ def _record(label: str, article: Article, labels: Labels | None, status: str, ou
     )
 
 
-def _unique_slug(article: Article, key: str, index: ContentIndex) -> str:
-    base = base_slug(article)
+def _unique_slug(article: Article, key: str, index: ContentIndex, base: str = "") -> str:
+    """``base`` (the worker's ``base_slug(article)``, when it sent one), or else with a
+    suffix made from the story's key when another story has it."""
+    base = base or base_slug(article)
     if base not in index.by_slug:
         return base
     # Stable, not a counter: the suffix depends only on the story itself.
@@ -145,7 +147,7 @@ def _duplicate_of(outcome: Outcome, existing: Path | None, index: ContentIndex) 
     """The file already holding this story's text (exactly, or nearly for a new story)."""
     article = outcome.article
     assert article is not None
-    kept = index.by_fingerprint.get(fingerprint(article))
+    kept = index.by_fingerprint.get(outcome.fingerprint or fingerprint(article))
     if kept is None and existing is None and outcome.signature:
         kept = index.near.find(outcome.signature)
     if kept is None or (existing is not None and existing != kept):
@@ -173,7 +175,8 @@ def store(outcome: Outcome, index: ContentIndex) -> ReportRecord:
         if any(p.image.startswith("images/") for p in article.photos):
             keep = {k: v for k, v in keep.items() if k not in ATTACHED}
     else:
-        slug, keep = _unique_slug(article, key, index), {}
+        base = outcome.rendered[0] if outcome.rendered else ""
+        slug, keep = _unique_slug(article, key, index, base), {}
         target = index.root / relative_path(article, slug)
         before = target.read_text(encoding="utf-8") if target.exists() else None
     if not keep and outcome.rendered[:1] == (slug,):

@@ -16,7 +16,7 @@ from pathlib import Path
 
 from newsarchive.article import Article, Photo
 from newsarchive.classify import Labels, classify
-from newsarchive.content import markdown_body, plain_body, render
+from newsarchive.content import fingerprint, markdown_body, plain_body, render
 from newsarchive.dedup import Signature, shingle_words, signature
 from newsarchive.errors import InputRejected
 from newsarchive.formats import MAX_INPUT_BYTES, detect, sniff_image
@@ -57,6 +57,7 @@ class Outcome:
     file_signature: Signature = ()
     body_words: str | None = None
     markdown: str | None = None  # content.markdown_body(article), so the parent need not
+    fingerprint: str = ""  # content.fingerprint(article): the parent's duplicate check
     # (slug, the content file's text) for a new story under its base slug, which is what the
     # parent writes unless the slug is taken or an existing file's edits are kept.
     rendered: tuple[str, str] | tuple[()] = ()
@@ -106,11 +107,12 @@ def finished(label: str, article: Article, images: tuple[StoredImage, ...] = (),
     words = shingle_words(text)
     plain_words = words if plain == text else shingle_words(plain)
     slug = base_slug(labelled)
+    printed = fingerprint(labelled)  # render() asks for it too: computed once (memoised)
     return Outcome(label, labelled, labels, images=images, signature=signature(text, words),
                    deferred=deferred,
                    file_signature=() if plain_words == words else signature(plain, plain_words),
                    body_words=" ".join(story_words("", plain)), markdown=markdown,
-                   rendered=(slug, render(labelled, slug, None, markdown)))
+                   fingerprint=printed, rendered=(slug, render(labelled, slug, None, markdown)))
 
 
 def base_slug(article: Article) -> str:

@@ -187,3 +187,35 @@ def test_report_is_json_lines(tmp_path):
     run_import(tmp_path / "c", tmp_path / "r.jsonl", FIXTURES / "text")
     for line in (tmp_path / "r.jsonl").read_text().splitlines():
         json.loads(line)
+
+
+def test_the_parent_takes_the_fingerprint_and_slug_the_worker_made(tmp_path, monkeypatch):
+    """A worker hashes the story's words (its ``Fingerprint`` field) and makes its base slug
+    for the content file anyway; the parent, which writes every file in turn, uses both
+    instead of making them again, and writes the same file (a slug taken still gets its
+    suffix)."""
+    from newsarchive import importer
+    from newsarchive.index import ContentIndex
+    from newsarchive.units import iter_units
+    from newsarchive.work import process
+
+    units = list(iter_units([FIXTURES / "text"]))
+    outcomes = [process(unit) for unit in units]
+    assert all(o.fingerprint for group in outcomes for o in group if o.article is not None)
+
+    def again(*_args):
+        raise AssertionError("made again in the parent")
+
+    expected = run_import(tmp_path / "expected", tmp_path / "expected.jsonl", FIXTURES / "text")
+    monkeypatch.setattr(importer, "fingerprint", again)
+    monkeypatch.setattr(importer, "base_slug", again)
+    content = tmp_path / "content"
+    index = ContentIndex.scan(content)
+    records = [record for group in outcomes for record in importer.handle(group, index)]
+    assert [r.status for r in records] == [r["status"] for r in expected]
+    written = sorted(p.relative_to(content) for p in content.rglob("*.md"))
+    assert written == sorted(
+        p.relative_to(tmp_path / "expected") for p in (tmp_path / "expected").rglob("*.md")
+    )
+    for path in written:
+        assert (content / path).read_bytes() == (tmp_path / "expected" / path).read_bytes()
