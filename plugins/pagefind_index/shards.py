@@ -668,7 +668,7 @@ def _check_and_run(
     Checking 20,000 pages took 2.3 s of one core before any Pagefind started (docs/scaling.md,
     twenty-third pass). Returns the checks (in ``tasks`` order) and the results."""
     checks: dict[int, ShardCheck] = {}
-    order = sorted(range(len(tasks)), key=lambda i: (-len(tasks[i].plan.pages), tasks[i].plan.name))
+    order = sorted(range(len(tasks)), key=lambda i: _index_order(tasks[i].plan))
     kept: list[ShardResult] = []
     with concurrent.futures.ThreadPoolExecutor(index_jobs(jobs)) as pool:
         started = []
@@ -696,9 +696,13 @@ def index_jobs(jobs: int | None, stale: int | None = None) -> int:
     return max(1, count if stale is None else min(count, stale))
 
 
+def _index_order(plan: ShardPlan) -> tuple[int, str]:
+    """The order shards are started in: largest first, so they finish together."""
+    return -len(plan.pages), plan.name
+
+
 def _in_index_order(stale: list[ShardCheck]) -> list[ShardCheck]:
-    """The order ``_run`` starts stale shards in: largest first, so they finish together."""
-    return sorted(stale, key=lambda check: (-len(check.task.plan.pages), check.task.plan.name))
+    return sorted(stale, key=lambda check: _index_order(check.task.plan))
 
 
 _EXPORT = re.compile(r"export\s*\{([\w\s,$]+)\}\s*;?\s*$")
